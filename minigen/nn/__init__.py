@@ -1,0 +1,1 @@
+"""Layers (``minigen.nn``) and their functional forms (``minigen.nn.functional``)."""
