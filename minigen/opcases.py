@@ -119,6 +119,71 @@ CASES = [
 ]
 
 
+# ----------------------------------------------------------------------------- layers (minigen.nn.functional)
+
+
+def _nn_cases():
+    from .nn import functional as F
+    from .random import manual_seed
+
+    def const(*shape, seed=1, low=None, high=None):
+        rng = np.random.default_rng(seed)
+        x = rng.uniform(low, high, size=shape) if low is not None else rng.standard_normal(shape)
+        return Tensor(x.astype(np.float64))
+
+    running_mean, running_var = const(3), const(3, low=0.5, high=2.0)
+    labels = Tensor(np.array([0, 2, 1, 2]))
+    bce_target = const(3, 4, low=0.0, high=1.0)
+
+    def seeded_dropout(x):
+        manual_seed(7)  # the same mask on every call, or finite differences see noise
+        return F.dropout(x, p=0.4, training=True)
+
+    def nn(name, fn, shapes, **kw):
+        return OpCase(name, fn, shapes, group="nn", **kw)
+
+    conv = F.conv2d
+    return [
+        nn("conv2d k3 s1 p1", lambda x, w, b: conv(x, w, b, padding=1), ((2, 3, 5, 5), (4, 3, 3, 3), (4,))),
+        nn("conv2d k4 s2 p1 no bias", lambda x, w: conv(x, w, stride=2, padding=1), ((2, 2, 6, 6), (3, 2, 4, 4))),
+        nn("conv2d s3 p2 non-square", lambda x, w: conv(x, w, stride=3, padding=2), ((1, 2, 7, 5), (2, 2, 3, 2))),
+        nn("conv2d dilation 2", lambda x, w, b: conv(x, w, b, dilation=2, padding=(2, 1)), ((2, 2, 6, 5), (3, 2, 3, 2), (3,))),
+        nn("conv2d groups 2", lambda x, w: conv(x, w, groups=2, stride=(1, 2)), ((2, 4, 5, 6), (6, 2, 2, 3))),
+        nn("conv2d depthwise groups=C", lambda x, w: conv(x, w, groups=3, padding=1), ((2, 3, 4, 4), (3, 1, 3, 3))),
+        nn("conv2d 1x1", lambda x, w: conv(x, w), ((2, 3, 3, 4), (2, 3, 1, 1))),
+        nn("conv_transpose2d k4 s2 p1", lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1),
+           ((2, 3, 3, 3), (3, 2, 4, 4), (2,))),
+        nn("conv_transpose2d output_padding", lambda x, w: F.conv_transpose2d(x, w, stride=(2, 3), output_padding=(1, 2)),
+           ((1, 2, 3, 2), (2, 3, 3, 3))),
+        nn("conv_transpose2d groups dilation", lambda x, w: F.conv_transpose2d(x, w, groups=2, dilation=2, padding=1),
+           ((2, 4, 3, 4), (4, 1, 2, 3))),
+        nn("conv_transpose2d k7 s1 p0 from 1x1", lambda x, w: F.conv_transpose2d(x, w), ((2, 3, 1, 1), (3, 2, 3, 3))),
+        nn("batch_norm train (N, C, H, W)", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+           ((4, 3, 2, 3), (3,), (3,))),
+        nn("batch_norm train (N, C)", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+           ((5, 3), (3,), (3,))),
+        nn("batch_norm train no affine", lambda x: F.batch_norm(x, None, None, training=True), ((3, 2, 2, 2),)),
+        nn("batch_norm eval", lambda x, w, b: F.batch_norm(x, running_mean, running_var, w, b, training=False),
+           ((4, 3, 2, 2), (3,), (3,))),
+        nn("instance_norm", lambda x: F.instance_norm(x), ((2, 3, 3, 4),)),
+        nn("instance_norm affine", lambda x, w, b: F.instance_norm(x, w, b), ((2, 3, 3, 3), (3,), (3,))),
+        nn("layer_norm", lambda x, w, b: F.layer_norm(x, (3, 4), w, b), ((2, 3, 4), (3, 4), (3, 4))),
+        nn("linear", lambda x, w, b: F.linear(x, w, b), ((4, 3), (5, 3), (5,))),
+        nn("dropout", seeded_dropout, ((4, 5),)),
+        nn("binary_cross_entropy_with_logits", lambda x: F.binary_cross_entropy_with_logits(x, bce_target),
+           ((3, 4),)),
+        nn("binary_cross_entropy", lambda p: F.binary_cross_entropy(p, bce_target, reduction="sum"), ((3, 4),),
+           low=0.05, high=0.95),
+        nn("mse_loss", lambda x, t: F.mse_loss(x, t), ((3, 4), (3, 4))),
+        nn("l1_loss none", lambda x: F.l1_loss(x, bce_target, reduction="none"), ((3, 4),)),
+        nn("cross_entropy", lambda x: F.cross_entropy(x, labels), ((4, 3),)),
+        nn("kl_normal", lambda mu, logvar: F.kl_normal(mu, logvar, reduction="sum"), ((4, 3), (4, 3))),
+    ]
+
+
+CASES += _nn_cases()
+
+
 def cases_for(device="cpu", groups=None):
     return [c for c in CASES if device in c.devices and (groups is None or c.group in groups)]
 

@@ -1,0 +1,299 @@
+"""2-D convolution and transposed convolution: im2col + one matrix product.
+
+Convolution (cross-correlation, as in every deep-learning library):
+
+    y[n, o, p, q] = b[o] + sum_{c, i, j} W[o, c, i, j] * x_pad[n, c, p*s + i*d, q*s + j*d]
+
+**im2col** copies, for every kernel offset (i, j), the input pixels that offset sees into
+one row block of a matrix ``cols`` of shape (C*kh*kw, N*Ho*Wo). Then the whole
+convolution is ONE matrix product ``W.reshape(O, C*kh*kw) @ cols``, which BLAS (CPU) or
+cuBLAS (GPU) runs near the machine's peak.
+
+Layout of ``cols``: (C, kh, kw, N, Ho, Wo). Channels first means groups split it by a
+plain reshape, and the product lands as (O, N, Ho, Wo), one transpose from NCHW.
+
+The three linear maps of a convolution and why they close under differentiation:
+
+* ``Conv2d``:          y  = conv(x, W)
+* ``ConvTranspose2d``: x' = conv^T(g, W)     (the adjoint: conv2d's input gradient)
+* ``Conv2dGradWeight``: W' = corr(x, g)      (conv2d's weight gradient)
+
+Each one's backward is made of the other two, so derivatives of any order stay fused.
+"""
+import numpy as np
+
+from ... import backend
+from ...tensor import Function, as_tensor
+
+
+def _pair(v, name):
+    v = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
+    if len(v) != 2 or not all(isinstance(n, (int, np.integer)) for n in v):
+        raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
+    return tuple(int(n) for n in v)
+
+
+def conv_output_size(size, kernel, stride, padding, dilation):
+    """floor((size + 2*padding - dilation*(kernel-1) - 1) / stride) + 1, per axis."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def conv_transpose_output_size(size, kernel, stride, padding, dilation, output_padding):
+    """(size - 1)*stride - 2*padding + dilation*(kernel-1) + output_padding + 1 (PyTorch's)."""
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+# ----------------------------------------------------------------------------- im2col
+
+
+def _offset_slice(i, stride, dilation, out_size):
+    """The strided slice of the padded input that kernel offset i sees."""
+    start = i * dilation
+    return slice(start, start + stride * (out_size - 1) + 1, stride)
+
+
+def im2col_array(x, kernel_size, stride, padding, dilation):
+    """x (N, C, H, W) -> cols (C, kh, kw, N, Ho, Wo):
+    cols[c, i, j, n, p, q] = x_pad[n, c, p*sh + i*dh, q*sw + j*dw]  (0 in the padding).
+
+    CPU: pad once (with N and C swapped), then one strided copy per kernel offset. The
+    plain version it replaces is six nested loops over c, i, j, n, p, q.
+    """
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    xp = backend.get_array_module(x)
+    if xp is not np:
+        from ...kernels import im2col
+        return im2col(x, kh, kw, sh, sw, ph, pw, dh, dw)
+    n, c, h, w = x.shape
+    ho, wo = conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw)
+    x_pad = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+    x_pad[:, :, ph:ph + h, pw:pw + w] = x.transpose(1, 0, 2, 3)
+    cols = np.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
+    for i in range(kh):
+        rows = _offset_slice(i, sh, dh, ho)
+        for j in range(kw):
+            cols[:, i, j] = x_pad[:, :, rows, _offset_slice(j, sw, dw, wo)]
+    return cols
+
+
+def col2im_array(cols, x_shape, kernel_size, stride, padding, dilation):
+    """The adjoint of im2col: cols (C, kh, kw, N, Ho, Wo) -> dx (N, C, H, W), where every
+    input pixel receives the sum of the columns that copied it. One vectorised add per
+    kernel offset (no scatter over single elements)."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    xp = backend.get_array_module(cols)
+    if xp is not np:
+        from ...kernels import col2im
+        return col2im(cols, x_shape, kh, kw, sh, sw, ph, pw, dh, dw)
+    n, c, h, w = x_shape
+    ho, wo = cols.shape[4], cols.shape[5]
+    dx_pad = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    for i in range(kh):
+        rows = _offset_slice(i, sh, dh, ho)
+        for j in range(kw):
+            dx_pad[:, :, rows, _offset_slice(j, sw, dw, wo)] += cols[:, i, j]
+    return np.ascontiguousarray(dx_pad[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3))
+
+
+# ----------------------------------------------------------------------------- the matrix products
+
+
+class _ConvParams:
+    """stride, padding, dilation, groups as pairs; shared by the three Functions."""
+
+    def __init__(self, stride, padding, dilation, groups):
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+
+    def im2col(self, x, kernel):
+        return im2col_array(x, kernel, self.stride, self.padding, self.dilation)
+
+    def col2im(self, cols, x_shape, kernel):
+        return col2im_array(cols, x_shape, kernel, self.stride, self.padding, self.dilation)
+
+
+def _grouped_matmul(a, b):
+    """(G, m, k) @ (G, k, n); with one group, a plain 2-D product (one BLAS call)."""
+    return (a[0] @ b[0])[None] if a.shape[0] == 1 else a @ b
+
+
+def _conv_forward(p, x, w):
+    """y (N, O, Ho, Wo) = W (G, O/G, K/G) @ cols (G, K/G, N*Ho*Wo), K = C*kh*kw."""
+    g = p.groups
+    o, cg, kh, kw = w.shape
+    cols = p.im2col(x, (kh, kw))
+    _, _, _, n, ho, wo = cols.shape
+    y = _grouped_matmul(w.reshape(g, o // g, cg * kh * kw), cols.reshape(g, cg * kh * kw, n * ho * wo))
+    xp = backend.get_array_module(y)
+    return xp.ascontiguousarray(y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)), cols
+
+
+def _conv_input_grad(p, gy, w, x_shape):
+    """dx = col2im(W^T @ gy): the adjoint of _conv_forward."""
+    xp = backend.get_array_module(gy)
+    g = p.groups
+    o, cg, kh, kw = w.shape
+    n, _, ho, wo = gy.shape
+    gy_t = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(g, o // g, n * ho * wo)
+    dcols = _grouped_matmul(w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1), gy_t)
+    return p.col2im(dcols.reshape(cg * g, kh, kw, n, ho, wo), x_shape, (kh, kw))
+
+
+def _conv_weight_grad(p, x, gy, w_shape, cols=None):
+    """dW = gy @ cols^T, per group: (G, O/G, N*Ho*Wo) @ (G, N*Ho*Wo, K/G)."""
+    xp = backend.get_array_module(gy)
+    g = p.groups
+    o, cg, kh, kw = w_shape
+    if cols is None:
+        cols = p.im2col(x, (kh, kw))
+    n, _, ho, wo = gy.shape
+    gy_t = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(g, o // g, n * ho * wo)
+    dw = _grouped_matmul(gy_t, cols.reshape(g, cg * kh * kw, n * ho * wo).transpose(0, 2, 1))
+    return dw.reshape(w_shape)
+
+
+class Conv2d(Function):
+    """y = conv(x, W) + b.  Backward: dx = ConvTranspose2d(dy, W) (the adjoint),
+    dW = Conv2dGradWeight(x, dy), db = dy summed over N, H, W."""
+
+    def __init__(self, params):
+        self.p = params
+
+    def forward(self, x, w, b=None):
+        y, cols = _conv_forward(self.p, x, w)
+        self.saved_cols = cols  # reused by the weight gradient (a cache, not a graph input)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        return y
+
+    def backward(self, gy):
+        x, w = self.inputs[0], self.inputs[1]
+        need = self.needs_input_grad
+        gx = ConvTranspose2d(self.p, x.shape[2:])(gy, w) if need[0] else None
+        gw = Conv2dGradWeight(self.p, w.shape, self.saved_cols)(x, gy) if need[1] else None
+        grads = (gx, gw)
+        if len(self.inputs) == 3:
+            grads += (gy.sum(axis=(0, 2, 3)) if need[2] else None,)
+        return grads
+
+
+class ConvTranspose2d(Function):
+    """y = conv^T(x, W) + b: the adjoint of Conv2d with the same W (shape (C_in, C_out/g,
+    kh, kw) seen from here), i.e. Conv2d's input gradient used as a forward op.
+    Backward: dx = Conv2d(dy, W), dW = Conv2dGradWeight(dy, x), db = sum of dy."""
+
+    def __init__(self, params, out_hw):
+        self.p, self.out_hw = params, tuple(out_hw)
+
+    def forward(self, x, w, b=None):
+        n = x.shape[0]
+        c_out = w.shape[1] * self.p.groups
+        y = _conv_input_grad(self.p, x, w, (n, c_out) + self.out_hw)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        return y
+
+    def backward(self, gy):
+        x, w = self.inputs[0], self.inputs[1]
+        need = self.needs_input_grad
+        gx = Conv2d(self.p)(gy, w) if need[0] else None
+        gw = Conv2dGradWeight(self.p, w.shape)(gy, x) if need[1] else None
+        grads = (gx, gw)
+        if len(self.inputs) == 3:
+            grads += (gy.sum(axis=(0, 2, 3)) if need[2] else None,)
+        return grads
+
+
+class Conv2dGradWeight(Function):
+    """dW = corr(x, g): the weight gradient of y = conv(x, W) for upstream g. Bilinear in
+    (x, g), so its backward is: dx = ConvTranspose2d(g, dW'), dg = Conv2d(x, dW')."""
+
+    def __init__(self, params, w_shape, cols=None):
+        self.p, self.w_shape, self.saved_cols = params, tuple(w_shape), cols
+
+    def forward(self, x, g):
+        dw = _conv_weight_grad(self.p, x, g, self.w_shape, self.saved_cols)
+        self.saved_cols = None  # used once; free it
+        return dw
+
+    def backward(self, ggw):
+        x, g = self.inputs
+        need = self.needs_input_grad
+        gx = ConvTranspose2d(self.p, x.shape[2:])(g, ggw) if need[0] else None
+        gg = Conv2d(self.p)(x, ggw) if need[1] else None
+        return gx, gg
+
+
+# ----------------------------------------------------------------------------- public functions
+
+
+def _check_conv_args(op, x, weight, bias, groups, transposed):
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected input of shape (N, C, H, W), got shape {x.shape}")
+    if weight.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D weight, got shape {weight.shape}")
+    if groups < 1 or x.shape[1] % groups:
+        raise ValueError(f"{op}: groups={groups} must divide the input channels ({x.shape[1]} in "
+                         f"input shape {x.shape})")
+    if transposed:
+        if weight.shape[0] != x.shape[1]:
+            raise ValueError(f"{op}: weight shape {weight.shape} expects (C_in={x.shape[1]}, "
+                             f"C_out/groups, kH, kW) for input shape {x.shape}")
+        c_out = weight.shape[1] * groups
+    else:
+        if weight.shape[1] * groups != x.shape[1] or weight.shape[0] % groups:
+            raise ValueError(f"{op}: weight shape {weight.shape} expects (C_out, C_in/groups="
+                             f"{x.shape[1] // groups}, kH, kW) for input shape {x.shape} and "
+                             f"groups={groups}")
+        c_out = weight.shape[0]
+    if bias is not None and bias.shape != (c_out,):
+        raise ValueError(f"{op}: bias shape {bias.shape} should be ({c_out},)")
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (PyTorch's ``F.conv2d``).
+
+    x (N, C_in, H, W), weight (C_out, C_in/groups, kH, kW), bias (C_out,) ->
+    y (N, C_out, H_out, W_out) with H_out = floor((H + 2p - d(kH-1) - 1)/s) + 1.
+    """
+    x, weight = as_tensor(x), as_tensor(weight)
+    bias = None if bias is None else as_tensor(bias)
+    stride, padding, dilation = _pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation")
+    _check_conv_args("conv2d", x, weight, bias, groups, transposed=False)
+    for axis, name in ((0, "height"), (1, "width")):
+        padded = x.shape[2 + axis] + 2 * padding[axis]
+        span = dilation[axis] * (weight.shape[2 + axis] - 1) + 1
+        if span > padded:
+            raise ValueError(f"conv2d: kernel {tuple(weight.shape[2:])} (dilated {name} {span}) is larger "
+                             f"than the padded input {name} {padded} (input shape {x.shape}, padding {padding})")
+    if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
+        raise ValueError(f"conv2d: need stride >= 1, dilation >= 1, padding >= 0; got stride={stride}, "
+                         f"dilation={dilation}, padding={padding}")
+    fn = Conv2d(_ConvParams(stride, padding, dilation, groups))
+    return fn(x, weight) if bias is None else fn(x, weight, bias)
+
+
+def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed convolution (PyTorch's ``F.conv_transpose2d``): the adjoint of conv2d.
+
+    x (N, C_in, H, W), weight (C_in, C_out/groups, kH, kW), bias (C_out,) ->
+    y (N, C_out, H_out, W_out), H_out = (H-1)s - 2p + d(kH-1) + output_padding + 1.
+    ``output_padding`` (< max(stride, dilation)) picks among the input sizes that a stride-s
+    conv2d maps to the same H: it adds rows at the bottom/right that no input touches.
+    """
+    x, weight = as_tensor(x), as_tensor(weight)
+    bias = None if bias is None else as_tensor(bias)
+    stride, padding, dilation = _pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation")
+    output_padding = _pair(output_padding, "output_padding")
+    _check_conv_args("conv_transpose2d", x, weight, bias, groups, transposed=True)
+    for axis in (0, 1):
+        if not 0 <= output_padding[axis] < max(stride[axis], dilation[axis]):
+            raise ValueError(f"conv_transpose2d: output_padding={output_padding} must be smaller than "
+                             f"max(stride, dilation) = {max(stride[axis], dilation[axis])} on each axis "
+                             f"(stride={stride}, dilation={dilation})")
+    out_hw = tuple(conv_transpose_output_size(x.shape[2 + a], weight.shape[2 + a], stride[a], padding[a],
+                                              dilation[a], output_padding[a]) for a in (0, 1))
+    if min(out_hw) < 1:
+        raise ValueError(f"conv_transpose2d: the output size {out_hw} would be empty for input shape "
+                         f"{x.shape}, weight shape {weight.shape}, padding={padding}")
+    fn = ConvTranspose2d(_ConvParams(stride, padding, dilation, groups), out_hw)
+    return fn(x, weight) if bias is None else fn(x, weight, bias)
