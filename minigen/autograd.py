@@ -129,15 +129,20 @@ def run_backward(roots, grads, retain_graph, create_graph, targets=None):
                 out = fn._outputs[i]()
                 if out is not None and out._retains_grad:
                     out.grad = gys[i] if create_graph else gys[i].detach()
-            if needed is not None:
+            recorded_needs = fn.needs_input_grad
+            if needed is not None:  # skip gradients no target needs, for this call only
                 fn.needs_input_grad = tuple(
                     x.requires_grad and (id(x) in target_ids or x._creator in needed)
                     for x in fn.inputs)
-            gxs = fn.backward(*gys)
+            try:
+                gxs = fn.backward(*gys)
+            finally:
+                fn.needs_input_grad = recorded_needs
             if not isinstance(gxs, tuple):
                 gxs = (gxs,)
-            for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
-                if need and gx is not None:
+            for x, gx in zip(fn.inputs, gxs):
+                if gx is not None and x.requires_grad and (needed is None or id(x) in target_ids
+                                                            or x._creator in needed):
                     if gx.shape != x.shape:
                         raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of "
                                            f"shape {gx.shape} for an input of shape {x.shape}")

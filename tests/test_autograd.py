@@ -225,3 +225,28 @@ def test_gradcheck_needs_float64():
 def test_gradcheck_random_subset_for_big_inputs():
     x = f64(50, 50)
     assert mg.gradcheck(lambda x: (x * x).sum(), [x], max_elements=20)
+
+
+def test_penalty_from_grad_of_some_inputs_then_backward_to_all():
+    # WGAN-GP: g = grad(D(x), x, create_graph=True) for the input only, then
+    # penalty(g).backward() must reach the weights through the same forward graph.
+    rng = np.random.default_rng(3)
+    xa, wa = rng.standard_normal((4, 3)), rng.standard_normal((3, 2))
+
+    def penalty(w_value, x, track_w):
+        w = mg.tensor(w_value, requires_grad=track_w)
+        h = (x @ w).tanh()
+        (gx,) = mg.grad((h * h).sum(), [x], create_graph=True)
+        return (gx * gx).sum(), w
+
+    x = mg.tensor(xa, requires_grad=True)
+    p, w = penalty(wa, x, True)
+    p.backward()
+    eps = 1e-6
+    for idx in [(0, 0), (2, 1)]:
+        plus, minus = wa.copy(), wa.copy()
+        plus[idx] += eps
+        minus[idx] -= eps
+        numerical = (penalty(plus, mg.tensor(xa, requires_grad=True), False)[0].item()
+                     - penalty(minus, mg.tensor(xa, requires_grad=True), False)[0].item()) / (2 * eps)
+        assert w.grad.numpy()[idx] == pytest.approx(numerical, rel=1e-6)

@@ -1,0 +1,194 @@
+"""nn.functional against plain definitions: naive loops, hand-computed statistics,
+PyTorch's size rules and errors. (Gradients are checked in test_op_gradients.py.)"""
+import numpy as np
+import pytest
+
+import minigen as mg
+import minigen.nn.functional as F
+from minigen.nn.functional.conv import im2col_array, col2im_array
+
+
+def naive_conv2d(x, w, b, stride, padding, dilation, groups):
+    """The definition, as loops: y[n,o,p,q] = b[o] + sum_{c,i,j} w[o,c,i,j] x_pad[n, g*C/G + c, p*s + i*d, q*s + j*d]."""
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    wo = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    y = np.zeros((n, o, ho, wo))
+    per_group = o // groups
+    for oc in range(o):
+        g = oc // per_group
+        for p in range(ho):
+            for q in range(wo):
+                patch = xp[:, g * cg:(g + 1) * cg, p * sh:p * sh + dh * (kh - 1) + 1:dh,
+                           q * sw:q * sw + dw * (kw - 1) + 1:dw]
+                y[:, oc, p, q] = (patch * w[oc]).sum(axis=(1, 2, 3)) + (b[oc] if b is not None else 0)
+    return y
+
+
+CONFIGS = [  # (x shape, w shape, stride, padding, dilation, groups)
+    ((2, 3, 7, 7), (4, 3, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    ((2, 4, 8, 6), (6, 2, 4, 3), (2, 1), (1, 0), (1, 1), 2),
+    ((1, 3, 9, 8), (3, 1, 3, 3), (3, 2), (2, 2), (2, 1), 3),
+    ((3, 2, 5, 5), (5, 2, 1, 1), (1, 1), (0, 0), (1, 1), 1),
+]
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation, groups", CONFIGS)
+def test_conv2d_matches_the_loop_definition(xs, ws, stride, padding, dilation, groups):
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    y = F.conv2d(mg.tensor(x), mg.tensor(w), mg.tensor(b), stride, padding, dilation, groups)
+    np.testing.assert_allclose(y.numpy(), naive_conv2d(x, w, b, stride, padding, dilation, groups), atol=1e-12)
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation, groups", CONFIGS)
+def test_conv_transpose2d_is_the_adjoint_of_conv2d(xs, ws, stride, padding, dilation, groups):
+    # <conv(x, W), g> == <x, conv_transpose(g, W)> for every x, g: the defining property.
+    rng = np.random.default_rng(1)
+    x, w = mg.tensor(rng.standard_normal(xs)), mg.tensor(rng.standard_normal(ws))
+    y = F.conv2d(x, w, None, stride, padding, dilation, groups)
+    g = mg.tensor(rng.standard_normal(y.shape))
+    out_pad = tuple((xs[2 + a] + 2 * padding[a] - dilation[a] * (ws[2 + a] - 1) - 1) % stride[a] for a in (0, 1))
+    xt = F.conv_transpose2d(g, w, None, stride, padding, out_pad, groups, dilation)
+    assert xt.shape == x.shape
+    lhs = float((y.numpy() * g.numpy()).sum())
+    rhs = float((x.numpy() * xt.numpy()).sum())
+    assert lhs == pytest.approx(rhs, rel=1e-10)
+
+
+def test_im2col_and_col2im_are_adjoint():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 3, 6, 5))
+    args = ((3, 2), (2, 1), (1, 2), (2, 1))
+    cols = im2col_array(x, *args)
+    c = rng.standard_normal(cols.shape)
+    assert (cols * c).sum() == pytest.approx((x * col2im_array(c, x.shape, *args)).sum(), rel=1e-12)
+
+
+def test_conv_transpose2d_output_size_formula():
+    x = mg.randn(1, 8, 7, 7)
+    w = mg.randn(8, 4, 4, 4)
+    assert F.conv_transpose2d(x, w, stride=2, padding=1).shape == (1, 4, 14, 14)
+    assert F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1).shape == (1, 4, 15, 15)
+    z = mg.randn(2, 100, 1, 1)
+    assert F.conv_transpose2d(z, mg.randn(100, 256, 7, 7)).shape == (2, 256, 7, 7)
+
+
+def test_float32_stays_float32_through_the_layers():
+    x = mg.randn(2, 3, 8, 8, requires_grad=True)
+    w = mg.randn(4, 3, 4, 4, requires_grad=True)
+    y = F.leaky_relu(F.batch_norm(F.conv2d(x, w, stride=2, padding=1), None, None, training=True), 0.2)
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("call, pattern", [
+    (lambda: F.conv2d(mg.randn(1, 3, 4, 4), mg.randn(2, 3, 5, 5)), r"kernel .* larger than the padded input"),
+    (lambda: F.conv2d(mg.randn(1, 3, 4, 4), mg.randn(2, 3, 3, 3), groups=2), r"groups=2 must divide .*3"),
+    (lambda: F.conv2d(mg.randn(1, 4, 4, 4), mg.randn(2, 3, 3, 3)), r"weight shape \(2, 3, 3, 3\) expects"),
+    (lambda: F.conv2d(mg.randn(4, 4, 4), mg.randn(2, 4, 3, 3)), r"expected input of shape \(N, C, H, W\)"),
+    (lambda: F.conv2d(mg.randn(1, 3, 4, 4), mg.randn(2, 3, 3, 3), mg.randn(3)), r"bias shape \(3,\)"),
+    (lambda: F.conv_transpose2d(mg.randn(1, 3, 4, 4), mg.randn(3, 2, 3, 3), stride=2, output_padding=2),
+     r"output_padding=\(2, 2\) must be smaller than max\(stride, dilation\) = 2"),
+    (lambda: F.conv_transpose2d(mg.randn(1, 3, 4, 4), mg.randn(2, 2, 3, 3)), r"expects \(C_in=3"),
+    (lambda: F.conv2d(mg.randn(1, 3, 4, 4), mg.randn(2, 3, 3, 3), stride=(1, 2, 3)), r"stride must be"),
+])
+def test_impossible_configurations_name_the_argument_and_shapes(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()
+
+
+def test_batch_norm_normalises_each_channel():
+    x = mg.randn(16, 3, 4, 4, dtype="float64") * 5 + 2
+    y = F.batch_norm(x, None, None, training=True).numpy()
+    np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1, atol=1e-4)  # eps=1e-5 shrinks var slightly
+
+
+def test_running_statistics_are_the_exponential_averages_with_unbiased_variance():
+    rm, rv = mg.zeros(3, dtype="float64"), mg.ones(3, dtype="float64")
+    expected_m, expected_v = np.zeros(3), np.ones(3)
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        x = rng.standard_normal((5, 3, 2, 2)) * 3 + 1
+        F.batch_norm(mg.tensor(x), rm, rv, training=True, momentum=0.1)
+        m = x.mean(axis=(0, 2, 3))
+        v = x.var(axis=(0, 2, 3), ddof=1)
+        expected_m = 0.9 * expected_m + 0.1 * m
+        expected_v = 0.9 * expected_v + 0.1 * v
+    np.testing.assert_allclose(rm.numpy(), expected_m, rtol=1e-12)
+    np.testing.assert_allclose(rv.numpy(), expected_v, rtol=1e-12)
+
+
+def test_eval_mode_uses_running_statistics():
+    rm, rv = mg.tensor(np.array([1.0, -2.0])), mg.tensor(np.array([4.0, 0.25]))
+    w, b = mg.tensor(np.array([2.0, 1.0])), mg.tensor(np.array([0.5, 0.0]))
+    x = np.random.default_rng(4).standard_normal((3, 2))
+    y = F.batch_norm(mg.tensor(x), rm, rv, w, b, training=False, eps=0.0).numpy()
+    np.testing.assert_allclose(y, (x - [1.0, -2.0]) / np.sqrt([4.0, 0.25]) * [2.0, 1.0] + [0.5, 0.0])
+
+
+def test_batch_norm_second_derivative_sees_inv_std_depend_on_x():
+    # The bug in DeZero's batch norm: backward treats 1/sqrt(var + eps) as a constant.
+    x = mg.randn(4, 3, dtype="float64", requires_grad=True)
+    assert mg.gradgradcheck(lambda x: F.batch_norm(x, None, None, training=True) ** 2, [x])
+
+
+def test_instance_norm_normalises_each_plane():
+    x = mg.randn(2, 3, 5, 5, dtype="float64") * 3 + 1
+    y = F.instance_norm(x).numpy()
+    np.testing.assert_allclose(y.mean(axis=(2, 3)), 0, atol=1e-12)
+
+
+def test_bce_with_logits_is_finite_for_huge_logits():
+    x = mg.tensor([-1000.0, 1000.0], requires_grad=True)
+    t = mg.tensor([1.0, 0.0])
+    loss = F.binary_cross_entropy_with_logits(x, t, reduction="sum")
+    assert loss.item() == pytest.approx(2000.0)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [-1.0, 1.0])
+
+
+def test_losses_reductions():
+    x, t = mg.tensor([1.0, 2.0, 4.0]), mg.tensor([1.0, 0.0, 2.0])
+    assert F.mse_loss(x, t).item() == pytest.approx(8 / 3)
+    assert F.mse_loss(x, t, reduction="sum").item() == pytest.approx(8)
+    assert F.l1_loss(x, t, reduction="none").numpy().tolist() == [0.0, 2.0, 2.0]
+    with pytest.raises(ValueError, match="reduction='avg'"):
+        F.mse_loss(x, t, reduction="avg")
+
+
+def test_cross_entropy_matches_definition():
+    logits = np.array([[2.0, 0.5, -1.0], [0.0, 0.0, 3.0]])
+    y = F.cross_entropy(mg.tensor(logits), mg.tensor([0, 2]), reduction="none").numpy()
+    ref = -np.log(np.exp(logits[[0, 1], [0, 2]]) / np.exp(logits).sum(1))
+    np.testing.assert_allclose(y, ref, rtol=1e-6)
+
+
+def test_kl_normal_closed_form_matches_monte_carlo():
+    mu, logvar = np.array([[0.5, -1.0]]), np.array([[0.3, -0.7]])
+    kl = F.kl_normal(mg.tensor(mu), mg.tensor(logvar), reduction="sum").item()
+    rng = np.random.default_rng(5)
+    sigma = np.exp(0.5 * logvar)
+    z = mu + sigma * rng.standard_normal((400_000, 2))
+    log_q = -0.5 * (((z - mu) / sigma) ** 2 + logvar + np.log(2 * np.pi))
+    log_p = -0.5 * (z ** 2 + np.log(2 * np.pi))
+    mc = (log_q - log_p).sum(axis=1).mean()
+    assert kl == pytest.approx(mc, abs=0.01)  # MC standard error here is about 0.002
+
+
+def test_dropout_keeps_the_expectation_and_is_identity_in_eval():
+    x = mg.ones(200_000)
+    y = F.dropout(x, p=0.3).numpy()
+    assert abs((y == 0).mean() - 0.3) < 0.01 and y.mean() == pytest.approx(1.0, abs=0.01)
+    assert F.dropout(x, p=0.3, training=False) is x
+
+
+def test_reflect_pad_matches_numpy():
+    x = np.arange(20.0).reshape(1, 1, 4, 5)
+    y = F.pad(mg.tensor(x), (2, 1, 3, 0), mode="reflect").numpy()
+    np.testing.assert_array_equal(y, np.pad(x, ((0, 0), (0, 0), (3, 0), (2, 1)), mode="reflect"))

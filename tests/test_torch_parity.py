@@ -1,0 +1,96 @@
+"""Optional: values and gradients against PyTorch's CPU build (skipped without torch)."""
+import numpy as np
+import pytest
+
+import minigen as mg
+import minigen.nn.functional as F
+
+pytestmark = pytest.mark.torch
+
+
+def _both(*arrays):
+    import torch
+    return ([mg.tensor(a, requires_grad=True) for a in arrays],
+            [torch.tensor(a, requires_grad=True) for a in arrays])
+
+
+def _compare(ours, theirs, mg_inputs, torch_inputs, tol=1e-10):
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=tol, atol=tol)
+    g = np.random.default_rng(0).standard_normal(ours.shape)
+    import torch
+    ours.backward(mg.tensor(g))
+    theirs.backward(torch.tensor(g))
+    for a, b in zip(mg_inputs, torch_inputs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("stride, padding, dilation, groups", [(1, 1, 1, 1), (2, 1, 1, 2), (3, 2, 2, 1), ((2, 1), (0, 2), (1, 2), 4)])
+def test_conv2d(stride, padding, dilation, groups):
+    import torch
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, 4, 9, 8)), rng.standard_normal((8, 4 // groups, 3, 2)), rng.standard_normal(8)
+    (mx, mw, mb), (tx, tw, tb) = _both(x, w, b)
+    _compare(F.conv2d(mx, mw, mb, stride, padding, dilation, groups),
+             torch.nn.functional.conv2d(tx, tw, tb, stride, padding, dilation, groups), [mx, mw, mb], [tx, tw, tb])
+
+
+@pytest.mark.parametrize("stride, padding, output_padding, groups, dilation", [(2, 1, 0, 1, 1), (2, 1, 1, 2, 1), (3, 0, 2, 1, 1), (1, 1, 0, 2, 2)])
+def test_conv_transpose2d(stride, padding, output_padding, groups, dilation):
+    import torch
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((2, 4, 5, 4)), rng.standard_normal((4, 6 // groups, 4, 3)), rng.standard_normal(6)
+    (mx, mw, mb), (tx, tw, tb) = _both(x, w, b)
+    _compare(F.conv_transpose2d(mx, mw, mb, stride, padding, output_padding, groups, dilation),
+             torch.nn.functional.conv_transpose2d(tx, tw, tb, stride, padding, output_padding, groups, dilation),
+             [mx, mw, mb], [tx, tw, tb])
+
+
+def test_batch_norm_training_and_running_stats():
+    import torch
+    rng = np.random.default_rng(2)
+    x, w, b = rng.standard_normal((6, 3, 4, 4)) * 2 + 1, rng.standard_normal(3), rng.standard_normal(3)
+    (mx, mw, mb), (tx, tw, tb) = _both(x, w, b)
+    mrm, mrv = mg.zeros(3, dtype="float64"), mg.ones(3, dtype="float64")
+    trm, trv = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
+    _compare(F.batch_norm(mx, mrm, mrv, mw, mb, training=True),
+             torch.nn.functional.batch_norm(tx, trm, trv, tw, tb, training=True), [mx, mw, mb], [tx, tw, tb])
+    np.testing.assert_allclose(mrm.numpy(), trm.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(mrv.numpy(), trv.numpy(), rtol=1e-12)
+
+
+def test_gradient_penalty_through_batch_norm_matches_torch():
+    # d/dW of ||d critic / dx||^2, where the critic contains conv + batch norm (training).
+    import torch
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((4, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3))
+    (mx, mw), (tx, tw) = _both(x, w)
+
+    def ours(x, w):
+        h = F.leaky_relu(F.batch_norm(F.conv2d(x, w, padding=1), None, None, training=True), 0.2)
+        (gx,) = mg.grad((h * h).sum(), [x], create_graph=True)
+        return (gx * gx).sum()
+
+    def theirs(x, w):
+        h = torch.nn.functional.leaky_relu(torch.nn.functional.batch_norm(
+            torch.nn.functional.conv2d(x, w, padding=1), None, None, training=True), 0.2)
+        (gx,) = torch.autograd.grad((h * h).sum(), [x], create_graph=True)
+        return (gx * gx).sum()
+
+    po, pt = ours(mx, mw), theirs(tx, tw)
+    assert po.item() == pytest.approx(pt.item(), rel=1e-10)
+    po.backward()
+    pt.backward()
+    np.testing.assert_allclose(mw.grad.numpy(), tw.grad.numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+def test_instance_norm_and_losses():
+    import torch
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 3, 4, 5))
+    (mx,), (tx,) = _both(x)
+    _compare(F.instance_norm(mx), torch.nn.functional.instance_norm(tx), [mx], [tx])
+    logits, target = rng.standard_normal((5, 4)) * 10, rng.uniform(size=(5, 4))
+    (ml,), (tl,) = _both(logits)
+    _compare(F.binary_cross_entropy_with_logits(ml, mg.tensor(target)),
+             torch.nn.functional.binary_cross_entropy_with_logits(tl, torch.tensor(target)), [ml], [tl])
