@@ -27,11 +27,31 @@ def _reduce_axes(x):
     return (0,) + tuple(range(2, x.ndim))
 
 
+def _letters(ndim):
+    return "abcdefghij"[:ndim]
+
+
+def _channel_sum(a):
+    """sum over all axes but 1 (einsum runs this about 3x faster than a.sum(axis=(0, 2, 3)))."""
+    xp = backend.get_array_module(a)
+    return xp.einsum(f"{_letters(a.ndim)}->b", a)
+
+
 def _channel_sum_of_products(a, b):
     """sum over all axes but 1 of a * b, without materialising the product."""
     xp = backend.get_array_module(a)
-    letters = "abcdefghij"[:a.ndim]
+    letters = _letters(a.ndim)
     return xp.einsum(f"{letters},{letters}->b", a, b)
+
+
+def _plane(v, x):
+    """Per-channel values v (C,) spread over one sample's shape (C, H, W).
+
+    Broadcasting x (N, C, H, W) against this plane loops over N only, with C*H*W
+    contiguous elements inside; against v.reshape(1, C, 1, 1) NumPy would run one short
+    inner loop per (n, c, h) row, about twice as slow at 14x14."""
+    xp = backend.get_array_module(x)
+    return xp.ascontiguousarray(xp.broadcast_to(v.reshape((-1,) + (1,) * (x.ndim - 2)), x.shape[1:]))
 
 
 def batch_norm_forward_array(x, mean, inv_std, weight, bias):
@@ -41,11 +61,10 @@ def batch_norm_forward_array(x, mean, inv_std, weight, bias):
     if xp is not np:
         from ...kernels import batch_norm_forward
         return batch_norm_forward(x, mean, inv_std, weight, bias)
-    shape = _channel_shape(x)
-    x_hat = x - mean.reshape(shape)
-    x_hat *= inv_std.reshape(shape)
-    y = x_hat * weight.reshape(shape)
-    y += bias.reshape(shape)
+    x_hat = x - _plane(mean, x)
+    x_hat *= _plane(inv_std, x)
+    y = x_hat * _plane(weight, x)
+    y += _plane(bias, x)
     return y, x_hat
 
 
@@ -56,11 +75,10 @@ def batch_norm_backward_array(gy, x_hat, weight, inv_std, sum_gy, sum_gy_xhat, m
     if xp is not np:
         from ...kernels import batch_norm_backward
         return batch_norm_backward(gy, x_hat, weight, inv_std, sum_gy, sum_gy_xhat, m)
-    shape = _channel_shape(gy)
-    gx = x_hat * (sum_gy_xhat / m).reshape(shape)
-    gx += (sum_gy / m).reshape(shape)
+    gx = x_hat * _plane(sum_gy_xhat / m, gy)
+    gx += _plane(sum_gy / m, gy)
     np.subtract(gy, gx, out=gx)
-    gx *= (weight * inv_std).reshape(shape)
+    gx *= _plane(weight * inv_std, gy)
     return gx
 
 
@@ -74,10 +92,9 @@ class BatchNorm(Function):
         self.eps = eps
 
     def forward(self, x, weight, bias):
-        axes = _reduce_axes(x)
         m = x.size // x.shape[1]
-        mean = x.mean(axis=axes)
-        centered = x - mean.reshape(_channel_shape(x))
+        mean = _channel_sum(x) / x.dtype.type(m)
+        centered = x - _plane(mean, x)
         var = _channel_sum_of_products(centered, centered) / x.dtype.type(m)
         inv_std = 1 / backend.get_array_module(x).sqrt(var + x.dtype.type(self.eps))
         y, x_hat = batch_norm_forward_array(x, mean, inv_std, weight, bias)
@@ -91,7 +108,7 @@ class BatchNorm(Function):
         x, weight, _ = self.inputs
         g = gy.data
         m = g.size // g.shape[1]
-        sum_gy = g.sum(axis=_reduce_axes(g))
+        sum_gy = _channel_sum(g)
         sum_gy_xhat = _channel_sum_of_products(g, self.saved_x_hat)
         gx = None
         if self.needs_input_grad[0]:

@@ -1,0 +1,151 @@
+"""Forward + backward time of the four layer ops, minigen against PyTorch in one run.
+
+    python benchmarks/bench_layers.py [--device cpu|cuda] [--threads 2] [--repeat 30]
+
+Sizes (batch 64, float32) are the layers issue's: conv2d 64->128 on 14x14 (k4 s2 p1),
+conv_transpose2d 128->64 on 7x7 (k4 s2 p1), batch_norm2d and leaky_relu on (64,128,14,14).
+Each row is the median of --repeat timed runs after warm-up; the two libraries alternate
+run by run so that machine noise hits both. Ratio = minigen / PyTorch (lower is better).
+"""
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+
+
+def _set_threads(n):
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(n)
+
+
+def workloads(mg, F, torch, device):
+    """name -> (minigen step, torch step or None). Each step runs forward + backward."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+
+    def pair(shape):
+        a = rng.standard_normal(shape).astype(np.float32)
+        m = mg.tensor(a, requires_grad=True, device=device)
+        t = torch.tensor(a, requires_grad=True, device=device) if torch else None
+        return m, t
+
+    x1, tx1 = pair((64, 64, 14, 14))
+    w1, tw1 = pair((128, 64, 4, 4))
+    x2, tx2 = pair((64, 128, 7, 7))
+    w2, tw2 = pair((128, 64, 4, 4))
+    x3, tx3 = pair((64, 128, 14, 14))
+    g3, tg3 = pair((128,))
+    b3, tb3 = pair((128,))
+    gy1 = mg.tensor(rng.standard_normal((64, 128, 7, 7)).astype(np.float32), device=device)
+    gy2 = mg.tensor(rng.standard_normal((64, 64, 14, 14)).astype(np.float32), device=device)
+    gy3 = mg.tensor(rng.standard_normal((64, 128, 14, 14)).astype(np.float32), device=device)
+    tgy = [torch.tensor(g.numpy(), device=device) if torch else None for g in (gy1, gy2, gy3)]
+    rm, rv = mg.zeros(128, device=device), mg.ones(128, device=device)
+
+    def clear(*ts):
+        for t in ts:
+            t.grad = None
+
+    def m_conv():
+        clear(x1, w1)
+        F.conv2d(x1, w1, stride=2, padding=1).backward(gy1)
+
+    def m_convt():
+        clear(x2, w2)
+        F.conv_transpose2d(x2, w2, stride=2, padding=1).backward(gy2)
+
+    def m_bn():
+        clear(x3, g3, b3)
+        F.batch_norm(x3, rm, rv, g3, b3, training=True).backward(gy3)
+
+    def m_lrelu():
+        clear(x3)
+        F.leaky_relu(x3, 0.2).backward(gy3)
+
+    steps = {"conv2d 64->128 14x14 k4s2p1": [m_conv], "conv_transpose2d 128->64 7x7 k4s2p1": [m_convt],
+             "batch_norm2d (64,128,14,14) train": [m_bn], "leaky_relu (64,128,14,14)": [m_lrelu]}
+    if torch:
+        TF = torch.nn.functional
+        trm, trv = torch.zeros(128, device=device), torch.ones(128, device=device)
+
+        def t_conv():
+            clear(tx1, tw1)
+            TF.conv2d(tx1, tw1, stride=2, padding=1).backward(tgy[0])
+
+        def t_convt():
+            clear(tx2, tw2)
+            TF.conv_transpose2d(tx2, tw2, stride=2, padding=1).backward(tgy[1])
+
+        def t_bn():
+            clear(tx3, tg3, tb3)
+            TF.batch_norm(tx3, trm, trv, tg3, tb3, training=True).backward(tgy[2])
+
+        def t_lrelu():
+            clear(tx3)
+            TF.leaky_relu(tx3, 0.2).backward(tgy[2])
+        for name, fn in zip(steps, (t_conv, t_convt, t_bn, t_lrelu)):
+            steps[name].append(fn)
+    return steps
+
+
+def time_interleaved(fns, repeat, sync):
+    """Median seconds per call for each fn, alternating them each round."""
+    for fn in fns:  # warm-up (allocations, kernel compilation, caches)
+        for _ in range(3):
+            fn()
+        sync()
+    samples = [[] for _ in fns]
+    for _ in range(repeat):
+        for k, fn in enumerate(fns):
+            sync()
+            t0 = time.perf_counter()
+            fn()
+            sync()
+            samples[k].append(time.perf_counter() - t0)
+    return [statistics.median(s) for s in samples]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     epilog="Example: python benchmarks/bench_layers.py --threads 2")
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--no-torch", action="store_true", help="time minigen only")
+    args = parser.parse_args(argv)
+    _set_threads(args.threads)
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+    import numpy as np
+    import minigen as mg
+    import minigen.nn.functional as F
+    torch = None
+    if not args.no_torch:
+        try:
+            import torch
+            torch.set_num_threads(args.threads)
+        except ImportError:
+            print("PyTorch not installed: timing minigen only (pip install torch==2.13.0 for ratios)")
+
+    def sync():
+        if args.device == "cuda":
+            mg.backend.cupy.cuda.Device().synchronize()
+            if torch:
+                torch.cuda.synchronize()
+
+    print(f"# layers, forward+backward, batch 64, float32, device={args.device}, threads={args.threads}")
+    print(f"# {time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
+          f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch else ""))
+    print("| op | minigen ms | PyTorch ms | ratio |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, fns in workloads(mg, F, torch, args.device).items():
+        times = time_interleaved(fns, args.repeat, sync)
+        if len(times) == 2:
+            print(f"| {name} | {times[0] * 1e3:.2f} | {times[1] * 1e3:.2f} | {times[0] / times[1]:.2f}x |")
+        else:
+            print(f"| {name} | {times[0] * 1e3:.2f} | - | - |")
+
+
+if __name__ == "__main__":
+    main()
