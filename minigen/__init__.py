@@ -20,5 +20,6 @@ from .ops import (add, sub, mul, div, pow, neg, matmul, exp, log, sqrt, abs, tan
                   cast, to_device)
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .backend import cuda_is_available
+from .profiler import profile
 
 __version__ = "0.1.0"

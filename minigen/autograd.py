@@ -14,7 +14,7 @@ Three questions every student asks, answered here:
   Backwards are written with Tensor ops, so the gradients come out as ordinary graph
   nodes that can be differentiated again (WGAN-GP needs this).
 """
-from . import backend
+from . import backend, profiler
 from .tensor import Tensor, as_tensor, set_grad_enabled
 
 
@@ -134,10 +134,15 @@ def run_backward(roots, grads, retain_graph, create_graph, targets=None):
                 fn.needs_input_grad = tuple(
                     x.requires_grad and (id(x) in target_ids or x._creator in needed)
                     for x in fn.inputs)
+            prof = profiler.active()
+            if prof is not None:
+                prof.start()
             try:
                 gxs = fn.backward(*gys)
             finally:
                 fn.needs_input_grad = recorded_needs
+                if prof is not None:
+                    prof.stop(type(fn).__name__, "backward")
             if not isinstance(gxs, tuple):
                 gxs = (gxs,)
             for x, gx in zip(fn.inputs, gxs):

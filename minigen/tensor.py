@@ -362,7 +362,12 @@ class Function:
         inputs = _prepare_inputs(type(self).__name__, inputs)
         if Function.invoked is not None:
             Function.invoked.add(type(self).__name__)
+        prof = _profiler_active()
+        if prof is not None:
+            prof.start()
         ys = self.forward(*[x.data for x in inputs])
+        if prof is not None:
+            prof.stop(type(self).__name__, "forward")
         single = not isinstance(ys, tuple)
         outputs = [Tensor(y) for y in ((ys,) if single else ys)]
         if _GradMode.enabled and any(x.requires_grad for x in inputs):
@@ -402,6 +407,11 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+def _profiler_active():
+    from .profiler import _active
+    return _active[0]
 
 
 def _prepare_inputs(op, inputs):
