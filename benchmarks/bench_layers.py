@@ -137,6 +137,10 @@ def main(argv=None):
     print(f"# layers, forward+backward, batch 64, float32, device={args.device}, threads={args.threads}")
     print(f"# {time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
           f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch else ""))
+    if args.device == "cpu":
+        a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32)
+        sgemm = min(time_interleaved([lambda: a @ a], 5, sync))
+        print(f"# machine SGEMM (NumPy, 1024^2 float32): {2 * 1024 ** 3 / sgemm / 1e9:.0f} GFLOP/s")
     print("| op | minigen ms | PyTorch ms | ratio |")
     print("| --- | ---: | ---: | ---: |")
     for name, fns in workloads(mg, F, torch, args.device).items():
