@@ -81,13 +81,12 @@ def _default_array(data, dtype):
     """Convert Python data to an array following the dtype policy of ``tensor``."""
     if backend.device_of(data) == "cuda" or isinstance(data, np.ndarray):
         return data if dtype is None else data.astype(dtype, copy=False)
-    if isinstance(data, np.generic):
-        arr = np.asarray(data)
-    else:
-        arr = np.asarray(data)
-        if arr.dtype == np.float64:  # Python floats become float32, as in PyTorch
-            arr = arr.astype(np.float32)
-    return arr if dtype is None else arr.astype(dtype, copy=False)
+    if dtype is not None:  # convert straight to the requested dtype (no float32 detour)
+        return np.asarray(data, dtype=dtype)
+    arr = np.asarray(data)
+    if arr.dtype == np.float64 and not isinstance(data, np.generic):
+        arr = arr.astype(np.float32)  # Python floats become float32, as in PyTorch
+    return arr
 
 
 # ----------------------------------------------------------------------------- Tensor

@@ -129,3 +129,8 @@ def test_import_without_cupy_works():
             "print(mg.backend.cupy is None, (mg.ones(2) * 2).sum().item())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "4.0"]
+
+
+def test_requested_dtype_is_applied_to_python_floats_without_rounding():
+    assert mg.tensor(-1.3, dtype="float64").item() == -1.3
+    assert mg.tensor([0.1, 0.2], dtype=np.float64).numpy().tolist() == [0.1, 0.2]
