@@ -21,5 +21,6 @@ from .ops import (add, sub, mul, div, pow, neg, matmul, exp, log, sqrt, abs, tan
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .backend import cuda_is_available
 from .profiler import profile
+from .serialization import save, load
 
 __version__ = "0.1.0"

@@ -6,6 +6,8 @@ User mistakes (a bad argument, a missing GPU) print one line starting with
 import argparse
 import sys
 
+from . import __version__
+
 
 class UserError(Exception):
     """A mistake in the input that the user can fix; printed without a traceback."""
@@ -21,12 +23,94 @@ def _cmd_selfcheck(args):
     return 0 if selfcheck(args.device) else 1
 
 
+def _parse_option(text):
+    """--set key=value: a model-specific setting; the value is read as JSON when it can be."""
+    import json
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"--set {text!r}: expected key=value")
+    key, value = text.split("=", 1)
+    try:
+        return key.strip(), json.loads(value)
+    except ValueError:
+        return key.strip(), value
+
+
+def _cmd_train(args):
+    from .training import TrainConfig, TrainingError, train
+    cfg = TrainConfig(model=args.model, data=args.data, device=args.device, steps=args.steps,
+                      epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                      out=args.out, resume=args.resume, overwrite=args.overwrite,
+                      log_every=args.log_every, sample_every=args.sample_every,
+                      checkpoint_every=args.checkpoint_every, keep=args.keep,
+                      progress=not args.no_progress, options=dict(args.set or []))
+    if args.model is None and args.resume is None:
+        raise UserError("train: name a MODEL (e.g. `minigen train autoencoder`) or pass --resume RUN")
+    try:
+        run = train(cfg)
+    except TrainingError as exc:
+        raise UserError(str(exc)) from None
+    print(f"run directory: {run.path} (samples/, losses.png, metrics.jsonl, checkpoints/)")
+    return 130 if run.interrupted else 0
+
+
+def _cmd_sample(args):
+    from .data import save_image_grid
+    from .training import TrainingError
+    from .training.loop import load_run
+    import minigen as mg
+    if args.n < 1:
+        raise UserError(f"--n {args.n}: expected a positive number of images")
+    try:
+        model, _, run = load_run(args.run, args.device)
+    except TrainingError as exc:
+        raise UserError(str(exc)) from None
+    out = args.out or str(run.path / "sample.png")
+    with mg.no_grad():
+        images = model.sample(args.n)
+    save_image_grid(images, out, nrow=args.nrow)
+    print(f"wrote {out}")
+    return 0
+
+
+def _cmd_eval(args):
+    import json
+    from .data import load_dataset
+    from .training import TrainingError
+    from .training.loop import load_run
+    import minigen as mg
+    try:
+        model, cfg, run = load_run(args.run, args.device)
+    except TrainingError as exc:
+        raise UserError(str(exc)) from None
+    test = load_dataset(cfg.data, "test" if cfg.data == "embedded" else "train")
+    from .data import to_symmetric, to_unit
+    transform = to_symmetric if model.data_range == "symmetric" else to_unit
+    metrics = model.evaluate(mg.tensor(transform(test.images), device=args.device))
+    for k, v in metrics.items():
+        print(f"{k}: {v:.6g}")
+    (run.path / "eval.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    return 0
+
+
+def _cmd_datasets(args):
+    from .data import available_datasets
+    rows = available_datasets()
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        state = "present" if r["present"] else "missing"
+        print(f"{r['name']:<{width}}  {state:<7}  {r['description']}")
+        print(f"{'':<{width}}           {r['path'] if r['present'] else 'get it: ' + r['command']}")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="minigen",
         description="Generative image models from scratch on NumPy and CuPy.",
-        epilog="Example: minigen selfcheck --device cpu")
+        epilog="Examples:\n  minigen train autoencoder\n  minigen selfcheck --device cpu",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    parser.add_argument("--version", action="version", version=f"minigen {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser(
@@ -36,6 +120,61 @@ def build_parser():
         epilog="Example: minigen selfcheck --device cuda")
     p.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
     p.set_defaults(func=_cmd_selfcheck)
+
+    from .models import MODELS
+    p = sub.add_parser(
+        "train", help="train a model (progress bar, samples, loss plot, checkpoints)",
+        description="Train a registered model. Writes runs/NAME/: config.json, metrics.jsonl, "
+                    "samples/step_XXXXXX.png, losses.png and checkpoints/. Ctrl-C saves a "
+                    "checkpoint; --resume continues from it.",
+        epilog="Examples:\n  minigen train autoencoder --steps 300\n"
+               "  minigen train --resume runs/autoencoder --steps 600",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", nargs="?", metavar="MODEL",
+                   help="one of: " + ", ".join(sorted(MODELS)))
+    p.add_argument("--data", default="embedded",
+                   help="embedded (default, ships with minigen), mnist, fashion-mnist, celeba or a PATH")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--steps", type=int, help="training steps (default: the model's)")
+    p.add_argument("--epochs", type=int, help="train for N passes over the data instead of --steps")
+    p.add_argument("--batch-size", type=int, help="images per step (default: the model's)")
+    p.add_argument("--lr", type=float, help="learning rate (default: the model's)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", help="run directory (default runs/MODEL)")
+    p.add_argument("--resume", metavar="RUN", help="continue the run in this directory")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
+    p.add_argument("--log-every", type=int, default=10, help="steps between metric lines (10)")
+    p.add_argument("--sample-every", type=int, default=100, help="steps between sample grids (100)")
+    p.add_argument("--checkpoint-every", type=int, default=100, help="steps between checkpoints (100)")
+    p.add_argument("--keep", type=int, default=3, help="checkpoints to keep (3)")
+    p.add_argument("--set", action="append", type=_parse_option, metavar="KEY=VALUE",
+                   help="a model-specific setting, e.g. --set width=32")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("sample", help="draw samples from a trained run into a PNG grid",
+                       description="Load a run's latest checkpoint and write a grid of samples.",
+                       epilog="Example: minigen sample runs/autoencoder --n 64 --out grid.png")
+    p.add_argument("run", metavar="RUN", help="a run directory")
+    p.add_argument("--n", type=int, default=64, help="number of images (64)")
+    p.add_argument("--nrow", type=int, default=8, help="images per row (8)")
+    p.add_argument("--out", help="output PNG (default RUN/sample.png)")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("eval", help="compute a trained run's metrics on held-out data",
+                       description="Load a run's latest checkpoint, print its metrics on the "
+                                   "held-out split and write them to RUN/eval.json.",
+                       epilog="Example: minigen eval runs/autoencoder")
+    p.add_argument("run", metavar="RUN", help="a run directory")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser("datasets", help="list datasets available here and how to get the rest",
+                       description="List the datasets minigen knows, whether each is present "
+                                   "locally, and the command that fetches it.",
+                       epilog="Example: minigen datasets")
+    p.set_defaults(func=_cmd_datasets)
     return parser
 
 

@@ -1,0 +1,8 @@
+"""Trainable models, each registered under a name for ``minigen train NAME``.
+
+A model is a ``GenerativeModel`` subclass: it builds its networks and optimizers and
+implements one ``train_step``; the shared loop in ``minigen/training`` does everything
+else (data, progress bar, samples, plots, checkpoints, resume).
+"""
+from .base import GenerativeModel, MODELS, register_model, get_model_class
+from . import autoencoder  # noqa: F401  (registers "autoencoder")
