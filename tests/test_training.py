@@ -189,3 +189,23 @@ def test_every_command_has_help_with_an_example():
     for cmd in ("train", "sample", "eval", "datasets", "selfcheck"):
         out = subprocess.run([sys.executable, "-m", "minigen", cmd, "--help"], capture_output=True, text=True)
         assert out.returncode == 0 and "Example" in out.stdout, cmd
+
+
+def test_image_folder_with_a_wrong_sized_image_is_one_line(tmp_path, capsys):
+    from PIL import Image
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(4):
+        Image.fromarray(np.zeros((28, 28), dtype=np.uint8)).save(folder / f"{i}.png")
+    Image.fromarray(np.zeros((30, 28), dtype=np.uint8)).save(folder / "odd.png")
+    code, _, err = run_cli(capsys, "train", "autoencoder", "--data", str(folder), "--out", str(tmp_path / "r"),
+                           "--no-progress", "--batch-size", "2")
+    assert code == 2 and "odd.png" in err and "Traceback" not in err
+
+
+def test_corrupt_dataset_file_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MINIGEN_DATA", str(tmp_path))
+    (tmp_path / "mnist.npz").write_bytes(b"not a zip file")
+    code, _, err = run_cli(capsys, "train", "autoencoder", "--data", "mnist", "--out", str(tmp_path / "r"),
+                           "--no-progress")
+    assert code == 2 and "mnist.npz" in err and "Traceback" not in err
