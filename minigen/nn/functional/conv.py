@@ -151,6 +151,13 @@ def _conv_weight_grad(p, x, gy, w_shape, cols=None):
     return dw.reshape(w_shape)
 
 
+def _with_bias_grad(fn, grads, gy):
+    """Append the bias gradient, dy summed over N, H, W, when the op was given a bias."""
+    if len(fn.inputs) == 3:
+        grads += (gy.sum(axis=(0, 2, 3)) if fn.needs_input_grad[2] else None,)
+    return grads
+
+
 class Conv2d(Function):
     """y = conv(x, W) + b.  Backward: dx = ConvTranspose2d(dy, W) (the adjoint),
     dW = Conv2dGradWeight(x, dy), db = dy summed over N, H, W."""
@@ -170,10 +177,7 @@ class Conv2d(Function):
         need = self.needs_input_grad
         gx = ConvTranspose2d(self.p, x.shape[2:])(gy, w) if need[0] else None
         gw = Conv2dGradWeight(self.p, w.shape, self.saved_cols)(x, gy) if need[1] else None
-        grads = (gx, gw)
-        if len(self.inputs) == 3:
-            grads += (gy.sum(axis=(0, 2, 3)) if need[2] else None,)
-        return grads
+        return _with_bias_grad(self, (gx, gw), gy)
 
 
 class ConvTranspose2d(Function):
@@ -197,10 +201,7 @@ class ConvTranspose2d(Function):
         need = self.needs_input_grad
         gx = Conv2d(self.p)(gy, w) if need[0] else None
         gw = Conv2dGradWeight(self.p, w.shape)(gy, x) if need[1] else None
-        grads = (gx, gw)
-        if len(self.inputs) == 3:
-            grads += (gy.sum(axis=(0, 2, 3)) if need[2] else None,)
-        return grads
+        return _with_bias_grad(self, (gx, gw), gy)
 
 
 class Conv2dGradWeight(Function):
