@@ -94,3 +94,18 @@ def test_instance_norm_and_losses():
     (ml,), (tl,) = _both(logits)
     _compare(F.binary_cross_entropy_with_logits(ml, mg.tensor(target)),
              torch.nn.functional.binary_cross_entropy_with_logits(tl, torch.tensor(target)), [ml], [tl])
+
+
+def test_dcgan_and_vae_training_steps_follow_pytorch_step_for_step():
+    # The benchmark's networks (the GAN and VAE issues'), same initial weights in both
+    # frameworks: three full optimisation steps must give the same losses.
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import run as bench
+    ours = bench.MinigenSteps("cpu")
+    theirs = bench.TorchSteps("cpu", ours)
+    for name in ("dcgan", "vae"):
+        step_ours, step_theirs = bench.workload_fns(name, 8, ours, theirs)
+        for _ in range(3):
+            assert float(step_ours().item()) == pytest.approx(float(step_theirs().item()), rel=1e-4)

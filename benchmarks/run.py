@@ -1,0 +1,326 @@
+"""Training-step benchmarks: minigen against PyTorch, same networks, same process.
+
+    python benchmarks/run.py [--device cpu|cuda] [--threads 2] [--torch] [--repeat 15]
+                             [--batches 16,64,256,512] [--memory] [--profile]
+
+Workloads (the networks of the GAN and VAE issues):
+  * dcgan: one discriminator update on a real and a fake batch, then one generator update
+    (non-saturating BCE-with-logits losses, Adam 2e-4, betas (0.5, 0.999)), batch 64;
+  * vae: one step of the convolutional VAE (sum BCE + KL, Adam 1e-3), batch 128;
+  * the DCGAN step against batch size (--batches).
+With --torch the same networks are built in PyTorch with minigen's initial weights and timed
+interleaved with minigen's, step by step; every row gets the ratio minigen / PyTorch.
+Reported time: the median of --repeat steps after 3 warm-up steps (GPU: synchronised).
+--memory runs each workload in a fresh subprocess and reports its peak RSS above the
+post-import baseline (CPU). --profile prints mg.profile()'s table for the minigen steps.
+"""
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+
+
+def set_threads(n):
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(n)
+
+
+# ----------------------------------------------------------------------------- networks
+
+def dcgan_nets(nn, c=1, nz=100):
+    g = nn.Sequential(
+        nn.ConvTranspose2d(nz, 256, 7, 1, 0), nn.BatchNorm2d(256), nn.ReLU(),
+        nn.ConvTranspose2d(256, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.ReLU(),
+        nn.ConvTranspose2d(128, c, 4, 2, 1), nn.Tanh())
+    d = nn.Sequential(
+        nn.Conv2d(c, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+        nn.Conv2d(128, 1, 7, 1, 0))
+    return g, d
+
+
+def vae_nets(nn, latent=16):
+    enc = nn.Sequential(
+        nn.Conv2d(1, 32, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(32, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 2 * latent))
+    dec = nn.Sequential(
+        nn.Linear(latent, 64 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (64, 7, 7)),
+        nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.BatchNorm2d(32), nn.ReLU(),
+        nn.ConvTranspose2d(32, 1, 4, 2, 1))
+    return enc, dec
+
+
+def copy_weights(src, dst, torch):
+    """minigen module -> PyTorch module with the same parameter names and layouts."""
+    state = {k: torch.tensor(v) for k, v in src.state_dict().items()}
+    missing, unexpected = dst.load_state_dict(state, strict=False)
+    if unexpected or any(not k.endswith("num_batches_tracked") for k in missing):
+        raise RuntimeError(f"weights do not line up: missing {missing}, unexpected {unexpected}")
+
+
+# ----------------------------------------------------------------------------- steps
+
+class MinigenSteps:
+    def __init__(self, device):
+        import minigen as mg
+        self.mg, self.device = mg, device
+        from minigen import nn
+        from minigen.optim import Adam
+        self.F = nn.functional
+        mg.manual_seed(0)
+        self.g, self.d = dcgan_nets(nn)
+        self.enc, self.dec = vae_nets(nn)
+        for m in (self.g, self.d, self.enc, self.dec):
+            m.to(device)
+        self.opt_g = Adam(self.g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.opt_d = Adam(self.d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.opt_v = Adam(list(self.enc.parameters()) + list(self.dec.parameters()), lr=1e-3)
+
+    def data(self, shape, kind="normal"):
+        mg = self.mg
+        x = mg.randn(*shape, device=self.device) if kind == "normal" else mg.rand(*shape, device=self.device)
+        return x
+
+    def dcgan_step(self, real, z):
+        mg, F = self.mg, self.F
+        bce = F.binary_cross_entropy_with_logits
+        ones, zeros = mg.ones(real.shape[0], 1, 1, 1, device=self.device), mg.zeros(real.shape[0], 1, 1, 1, device=self.device)
+        fake = self.g(z)
+        loss_d = bce(self.d(real), ones) + bce(self.d(fake.detach()), zeros)
+        self.opt_d.zero_grad()
+        loss_d.backward()
+        self.opt_d.step()
+        loss_g = bce(self.d(fake), ones)
+        self.opt_g.zero_grad()
+        loss_g.backward()
+        self.opt_g.step()
+        return loss_g
+
+    def vae_step(self, x, eps):
+        F = self.F
+        h = self.enc(x)
+        mu, logvar = h[:, :16], h[:, 16:]
+        z = mu + (logvar * 0.5).exp() * eps
+        logits = self.dec(z)
+        n = x.shape[0]
+        loss = (F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+                + F.kl_normal(mu, logvar, reduction="sum")) / n
+        self.opt_v.zero_grad()
+        loss.backward()
+        self.opt_v.step()
+        return loss
+
+    def sync(self):
+        if self.device == "cuda":
+            self.mg.backend.cupy.cuda.Device().synchronize()
+
+
+class TorchSteps:
+    def __init__(self, device, ours):
+        import torch
+        self.torch, self.device = torch, device
+        nn = torch.nn
+        self.F = nn.functional
+        self.g, self.d = dcgan_nets(nn)
+        self.enc, self.dec = vae_nets(nn)
+        for src, dst in ((ours.g, self.g), (ours.d, self.d), (ours.enc, self.enc), (ours.dec, self.dec)):
+            copy_weights(src, dst, torch)
+            dst.to(device)
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.opt_v = torch.optim.Adam(list(self.enc.parameters()) + list(self.dec.parameters()), lr=1e-3)
+
+    def data(self, array):
+        return self.torch.tensor(array, device=self.device)
+
+    def dcgan_step(self, real, z):
+        bce = self.F.binary_cross_entropy_with_logits
+        torch = self.torch
+        ones = torch.ones(real.shape[0], 1, 1, 1, device=self.device)
+        zeros = torch.zeros(real.shape[0], 1, 1, 1, device=self.device)
+        fake = self.g(z)
+        loss_d = bce(self.d(real), ones) + bce(self.d(fake.detach()), zeros)
+        self.opt_d.zero_grad()
+        loss_d.backward()
+        self.opt_d.step()
+        loss_g = bce(self.d(fake), ones)
+        self.opt_g.zero_grad()
+        loss_g.backward()
+        self.opt_g.step()
+        return loss_g
+
+    def vae_step(self, x, eps):
+        F = self.F
+        h = self.enc(x)
+        mu, logvar = h[:, :16], h[:, 16:]
+        z = mu + (logvar * 0.5).exp() * eps
+        logits = self.dec(z)
+        n = x.shape[0]
+        kl = 0.5 * (mu * mu + logvar.exp() - 1 - logvar).sum()
+        loss = (F.binary_cross_entropy_with_logits(logits, x, reduction="sum") + kl) / n
+        self.opt_v.zero_grad()
+        loss.backward()
+        self.opt_v.step()
+        return loss
+
+    def sync(self):
+        if self.device == "cuda":
+            self.torch.cuda.synchronize()
+
+
+# ----------------------------------------------------------------------------- timing
+
+def median_interleaved(fns, syncs, repeat):
+    for fn, sync in zip(fns, syncs):
+        for _ in range(3):
+            fn()
+        sync()
+    samples = [[] for _ in fns]
+    for _ in range(repeat):
+        for k, (fn, sync) in enumerate(zip(fns, syncs)):
+            sync()
+            t0 = time.perf_counter()
+            fn()
+            sync()
+            samples[k].append(time.perf_counter() - t0)
+    return [statistics.median(s) for s in samples]
+
+
+def workload_fns(name, batch, ours, theirs):
+    """(minigen fn, torch fn or None) for one workload at one batch size."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    if name == "dcgan":
+        real = rng.uniform(-1, 1, (batch, 1, 28, 28)).astype(np.float32)
+        z = rng.standard_normal((batch, 100, 1, 1)).astype(np.float32)
+        mr, mz = ours.mg.tensor(real, device=ours.device), ours.mg.tensor(z, device=ours.device)
+        fns = [lambda: ours.dcgan_step(mr, mz)]
+        if theirs:
+            tr, tz = theirs.data(real), theirs.data(z)
+            fns.append(lambda: theirs.dcgan_step(tr, tz))
+    else:
+        x = (rng.uniform(0, 1, (batch, 1, 28, 28)) > 0.5).astype(np.float32)
+        eps = rng.standard_normal((batch, 16)).astype(np.float32)
+        mx, me = ours.mg.tensor(x, device=ours.device), ours.mg.tensor(eps, device=ours.device)
+        fns = [lambda: ours.vae_step(mx, me)]
+        if theirs:
+            tx, te = theirs.data(x), theirs.data(eps)
+            fns.append(lambda: theirs.vae_step(tx, te))
+    return fns
+
+
+def flops_per_step(name, batch):
+    """2 x multiply-adds of the convolutions and linear layers; backward counted as twice the
+    forward (input and weight gradients), so fwd + bwd = 3 x forward."""
+    def conv(cin, cout, k, hout):        # every output pixel reads a k x k x cin patch
+        return 2 * cin * cout * k * k * hout * hout
+
+    def conv_t(cin, cout, k, hin):       # every input pixel writes a k x k x cout patch
+        return 2 * cin * cout * k * k * hin * hin
+    if name == "dcgan":
+        g = conv_t(100, 256, 7, 1) + conv_t(256, 128, 4, 7) + conv_t(128, 1, 4, 14)
+        d = conv(1, 64, 4, 14) + conv(64, 128, 4, 7) + conv(128, 1, 7, 1)
+        return batch * 3 * (g + 3 * d)  # D runs on real, on fake, and on fake again for G's loss
+    enc = conv(1, 32, 4, 14) + conv(32, 64, 4, 7) + 2 * 3136 * 32
+    dec = 2 * 16 * 3136 + conv_t(64, 32, 4, 7) + conv_t(32, 1, 4, 14)
+    return batch * 3 * (enc + dec)
+
+
+def measure_memory(name, batch, framework, device, threads):
+    """Peak RSS (MiB) of a fresh process running 5 steps, above its post-import baseline."""
+    code = f"""
+import resource, sys
+sys.path.insert(0, {os.path.join(HERE, '..')!r}); sys.path.insert(0, {HERE!r})
+import run as b
+b.set_threads({threads})
+ours = b.MinigenSteps({device!r})
+theirs = b.TorchSteps({device!r}, ours) if {framework!r} == 'torch' else None
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+fns = b.workload_fns({name!r}, {batch}, ours, theirs)
+fn = fns[-1] if {framework!r} == 'torch' else fns[0]
+for _ in range(5): fn()
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return float(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else float("nan")
+
+
+def check_same_computation(device):
+    """Both frameworks must compute the same step: compare the first steps' losses."""
+    ours = MinigenSteps(device)
+    theirs = TorchSteps(device, ours)
+    for name, batch in (("dcgan", 8), ("vae", 8)):
+        fm, ft = workload_fns(name, batch, ours, theirs)
+        lm, lt = float(fm().item()), float(ft().item())
+        if abs(lm - lt) > 1e-3 * max(1.0, abs(lt)):
+            raise RuntimeError(f"{name}: minigen's first-step loss {lm} differs from PyTorch's {lt}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     epilog="Example: python benchmarks/run.py --torch --threads 2",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--torch", action="store_true", help="time PyTorch too and print ratios")
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--batches", default="16,64,256,512", help="batch sizes for the DCGAN scaling rows")
+    parser.add_argument("--memory", action="store_true", help="peak memory per workload (subprocesses)")
+    parser.add_argument("--profile", action="store_true", help="print mg.profile() of the minigen steps")
+    args = parser.parse_args(argv)
+    set_threads(args.threads)
+    import numpy as np
+    import minigen as mg
+    theirs_mod = None
+    if args.torch:
+        import torch
+        torch.set_num_threads(args.threads)
+        theirs_mod = torch
+    if args.torch:
+        check_same_computation(args.device)
+    ours = MinigenSteps(args.device)
+    theirs = TorchSteps(args.device, ours) if args.torch else None
+    syncs = [ours.sync] + ([theirs.sync] if theirs else [])
+
+    a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32)
+    sgemm_s = median_interleaved([lambda: a @ a], [lambda: None], 5)[0]
+    sgemm = 2 * 1024 ** 3 / sgemm_s / 1e9
+    print(f"# training steps, device={args.device}, threads={args.threads}, {time.strftime('%Y-%m-%d')}")
+    print(f"# {platform.machine()}, numpy {np.__version__}" +
+          (f", torch {theirs_mod.__version__}" if theirs_mod else "") +
+          (f"; machine SGEMM (NumPy 1024^2 float32) {sgemm:.0f} GFLOP/s" if args.device == "cpu" else ""))
+    print("| workload | batch | minigen ms | PyTorch ms | ratio | minigen GFLOP/s |" +
+          (" peak MiB minigen | peak MiB PyTorch |" if args.memory else ""))
+    print("| --- | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if args.memory else ""))
+    rows = [("dcgan", 64), ("vae", 128)] + [("dcgan", int(b)) for b in args.batches.split(",") if int(b) != 64]
+    for name, batch in rows:
+        fns = workload_fns(name, batch, ours, theirs)
+        times = median_interleaved(fns, syncs, args.repeat)
+        ratio = f"{times[0] / times[1]:.2f}x" if len(times) == 2 else "-"
+        torch_ms = f"{times[1] * 1e3:.1f}" if len(times) == 2 else "-"
+        gflops = flops_per_step(name, batch) / times[0] / 1e9
+        line = f"| {name} step | {batch} | {times[0] * 1e3:.1f} | {torch_ms} | {ratio} | {gflops:.1f} |"
+        if args.memory:
+            mem_m = measure_memory(name, batch, "minigen", args.device, args.threads)
+            mem_t = measure_memory(name, batch, "torch", args.device, args.threads) if args.torch else float("nan")
+            line += f" {mem_m:.0f} | {mem_t:.0f} |"
+        print(line, flush=True)
+    if args.profile:
+        for name, batch in (("dcgan", 64), ("vae", 128)):
+            fn = workload_fns(name, batch, ours, None)[0]
+            fn()
+            with mg.profile(sync=args.device == "cuda") as prof:
+                for _ in range(5):
+                    fn()
+            print(f"\n## mg.profile() of 5 {name} steps, batch {batch}\n```\n{prof.table(15)}\n```")
+
+
+if __name__ == "__main__":
+    main()
