@@ -64,12 +64,49 @@ def _cmd_sample(args):
         model, _, run = load_run(args.run, args.device)
     except TrainingError as exc:
         raise UserError(str(exc)) from None
-    out = args.out or str(run.path / "sample.png")
+    view = next((v for v in _SAMPLE_VIEWS if getattr(args, v)), None)
+    out = args.out or str(run.path / f"{view or 'sample'}.png")
     with mg.no_grad():
-        images = model.sample(args.n)
+        images = model.sample(args.n) if view is None else _sample_view(model, view, args, run)
     save_image_grid(images, out, nrow=args.nrow)
     print(f"wrote {out}")
     return 0
+
+
+_SAMPLE_VIEWS = ("reconstruct", "interpolate", "manifold")
+
+
+def _sample_view(model, view, args, run):
+    """--reconstruct / --interpolate / --manifold: views of a model with a latent space."""
+    import numpy as np
+    import minigen as mg
+    from .data import load_dataset, to_symmetric, to_unit
+    if not hasattr(model, view):
+        raise UserError(f"--{view}: the {model.name!r} model does not support this view "
+                        "(it has no encoder/latent space; try a vae run)")
+    cfg = run.read_config()["train"]
+    test = load_dataset(cfg["data"], "test" if cfg["data"] == "embedded" else "train")
+    transform = to_symmetric if model.data_range == "symmetric" else to_unit
+    try:
+        if view == "reconstruct":
+            # rows alternate: nrow test digits, then their reconstructions beneath them
+            x = transform(test.images[:args.n])
+            recon = model.reconstruct(x).numpy()
+            blank = np.full((args.nrow,) + x.shape[1:], x.min(), dtype=np.float32)
+            rows = []
+            for i in range(0, len(x), args.nrow):
+                for part in (x[i:i + args.nrow], recon[i:i + args.nrow]):
+                    rows += [part, blank[len(part):]]  # a short last row is filled out with blanks
+            return np.concatenate(rows)
+        if view == "interpolate":
+            # one row per pair of test digits (0 to 1, 2 to 3, ...), nrow steps each
+            lines = [model.interpolate(transform(test.images[2 * r]), transform(test.images[2 * r + 1]),
+                                       args.nrow)
+                     for r in range(max(1, min(args.n // args.nrow, len(test.images) // 2)))]
+            return mg.cat(lines, axis=0)
+        return model.manifold(args.nrow)
+    except ValueError as exc:
+        raise UserError(f"--{view}: {exc}") from None
 
 
 def _cmd_eval(args):
@@ -85,7 +122,14 @@ def _cmd_eval(args):
     test = load_dataset(cfg.data, "test" if cfg.data == "embedded" else "train")
     from .data import to_symmetric, to_unit
     transform = to_symmetric if model.data_range == "symmetric" else to_unit
-    metrics = model.evaluate(mg.tensor(transform(test.images), device=args.device))
+    options = {}
+    if args.iwae_k is not None:
+        if not hasattr(model, "iwae_k"):
+            raise UserError(f"--iwae-k: the {model.name!r} model has no importance-weighted bound")
+        if args.iwae_k < 1:
+            raise UserError(f"--iwae-k {args.iwae_k}: expected a positive number of samples")
+        options["k"] = args.iwae_k
+    metrics = model.evaluate(mg.tensor(transform(test.images), device=args.device), **options)
     for k, v in metrics.items():
         print(f"{k}: {v:.6g}")
     (run.path / "eval.json").write_text(json.dumps(metrics, indent=2) + "\n")
@@ -148,26 +192,42 @@ def build_parser():
     p.add_argument("--checkpoint-every", type=int, default=100, help="steps between checkpoints (100)")
     p.add_argument("--keep", type=int, default=3, help="checkpoints to keep (3)")
     p.add_argument("--set", action="append", type=_parse_option, metavar="KEY=VALUE",
-                   help="a model-specific setting, e.g. --set width=32")
+                   help="a model-specific setting, e.g. --set width=32; vae: latent=2, beta=4, "
+                        "binarize=false (grey-level targets instead of Bernoulli draws)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("sample", help="draw samples from a trained run into a PNG grid",
                        description="Load a run's latest checkpoint and write a grid of samples.",
-                       epilog="Example: minigen sample runs/autoencoder --n 64 --out grid.png")
+                       epilog="Examples:\n  minigen sample runs/autoencoder --n 64 --out grid.png\n"
+                              "  minigen sample runs/vae --reconstruct\n"
+                              "  minigen sample runs/vae-2d --manifold --nrow 20",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", metavar="RUN", help="a run directory")
     p.add_argument("--n", type=int, default=64, help="number of images (64)")
     p.add_argument("--nrow", type=int, default=8, help="images per row (8)")
-    p.add_argument("--out", help="output PNG (default RUN/sample.png)")
+    p.add_argument("--out", help="output PNG (default RUN/sample.png, RUN/reconstruct.png, ...)")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
+    views = p.add_mutually_exclusive_group()
+    views.add_argument("--reconstruct", action="store_true",
+                       help="VAE: N test digits, each row of inputs followed by their reconstructions")
+    views.add_argument("--interpolate", action="store_true",
+                       help="VAE: decode the latent line between two test digits, NROW steps per row")
+    views.add_argument("--manifold", action="store_true",
+                       help="VAE with --set latent=2: an NROW x NROW grid decoded over the latent plane")
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("eval", help="compute a trained run's metrics on held-out data",
                        description="Load a run's latest checkpoint, print its metrics on the "
                                    "held-out split and write them to RUN/eval.json.",
-                       epilog="Example: minigen eval runs/autoencoder")
+                       epilog="Examples:\n  minigen eval runs/autoencoder\n"
+                              "  minigen eval runs/vae --iwae-k 100   # a quicker, looser bound",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", metavar="RUN", help="a run directory")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--iwae-k", type=int, metavar="K",
+                   help="VAE: importance samples per image for the IWAE bound (default: the run's "
+                        "iwae_k, 1000; a few minutes on a 2-core CPU)")
     p.set_defaults(func=_cmd_eval)
 
     p = sub.add_parser("datasets", help="list datasets available here and how to get the rest",
