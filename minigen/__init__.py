@@ -22,5 +22,6 @@ from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .backend import cuda_is_available
 from .profiler import profile
 from .serialization import save, load
+from . import nn, optim  # noqa: E402  (mg.nn.Linear works after import minigen as mg)
 
 __version__ = "0.1.0"

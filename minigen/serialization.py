@@ -1,15 +1,22 @@
-"""``mg.save(obj, path)`` / ``mg.load(path)``: nested state (dicts, lists, arrays, numbers,
-strings) in one ``.npz`` file, with no pickled code.
+"""``mg.save(obj, path)`` / ``mg.load(path)``: nested state (dicts, lists, arrays, Tensors,
+numbers, strings, None) in one ``.npz`` file, with no pickled code.
 
-Arrays are stored as npz entries ``a0, a1, ...``; everything else becomes a JSON
-"skeleton" (entry ``__skeleton__``) in which ``{"__array__": "a3"}`` marks where an array
-goes. JSON keeps Python's big integers exactly (NumPy's RNG state holds 128-bit ones).
+Layout: every array is an npz entry named by its path in ``obj`` (``model/0.weight``,
+``optimizers/g/state/0/exp_avg``), so ``np.load(path)["model/0.weight"]`` reads one
+directly. Everything else goes into a JSON "skeleton" (entry ``__skeleton__``) that
+mirrors ``obj``, with ``{"__array__": "model/0.weight"}`` where an array goes. JSON keeps
+Python's integers exactly however big (NumPy's RNG state holds 128-bit ones) and floats
+exactly (``repr`` round-trips). Tuples come back as lists; NumPy scalars as Python numbers.
+
 Loading never unpickles (``allow_pickle=False``), so a checkpoint cannot run code.
 Files are written atomically: a temporary file in the same folder, flushed and fsynced,
-then renamed over the target, so a crash leaves the old file or the new one, never half.
+then renamed over the target (``os.replace``), so a crash leaves the old file or the
+new one, never half of one.
 """
 import json
 import os
+import secrets
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -17,26 +24,47 @@ import numpy as np
 from . import backend
 from .tensor import Tensor
 
+SKELETON = "__skeleton__"
+_MARKERS = ("__array__", "__items__")  # keys the skeleton reserves for itself
 
-def _encode(obj, arrays):
+
+def _is_array(obj):
+    return isinstance(obj, np.ndarray) or backend.device_of(obj) == "cuda"
+
+
+def _encode(obj, arrays, path):
+    """JSON-able skeleton of ``obj``; arrays go into ``arrays`` under their path."""
     if isinstance(obj, Tensor):
         obj = obj.data
-    if isinstance(obj, np.ndarray) or backend.device_of(obj) == "cuda":
-        key = f"a{len(arrays)}"
-        arrays[key] = backend.as_numpy(obj)
+    if _is_array(obj):
+        array = backend.as_numpy(obj)
+        if array.dtype.hasobject:
+            raise TypeError(f"mg.save: the array at {path or '/'!r} holds Python objects, which would "
+                            "need pickle; store numbers or strings")
+        key, n = path or "array", 1
+        while key in arrays or key == SKELETON:  # two paths may spell the same ("a/b" vs a -> b)
+            key, n = f"{path}#{n}", n + 1
+        arrays[key] = array
         return {"__array__": key}
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, dict):
-        if all(isinstance(k, str) for k in obj):
-            return {k: _encode(v, arrays) for k, v in obj.items()}
-        return {"__items__": [[_encode(k, arrays), _encode(v, arrays)] for k, v in obj.items()]}
+        child = lambda k: f"{path}/{k}" if path else str(k)  # noqa: E731
+        if all(isinstance(k, str) for k in obj) and not any(m in obj for m in _MARKERS):
+            return {k: _encode(v, arrays, child(k)) for k, v in obj.items()}
+        # Non-string keys (an optimizer's parameter indices) would become strings in JSON,
+        # so such a dict is stored as a list of [key, value] pairs.
+        for k in obj:
+            if not (k is None or isinstance(k, (str, bool, int, float))):
+                raise TypeError(f"mg.save: dict key {k!r} at {path or '/'!r} is a {type(k).__name__}; "
+                                "keys must be strings, numbers, bools or None")
+        return {"__items__": [[k, _encode(v, arrays, child(k))] for k, v in obj.items()]}
     if isinstance(obj, (list, tuple)):
-        return [_encode(v, arrays) for v in obj]
+        return [_encode(v, arrays, f"{path}/{i}" if path else str(i)) for i, v in enumerate(obj)]
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
-    raise TypeError(f"mg.save: cannot store a {type(obj).__name__} (only dicts, lists, arrays, "
-                    "Tensors, numbers, strings and None)")
+    raise TypeError(f"mg.save: cannot store a {type(obj).__name__} at {path or '/'!r} (only dicts, "
+                    "lists, tuples, arrays, Tensors, numbers, strings, bools and None)")
 
 
 def _decode(obj, arrays):
@@ -44,7 +72,7 @@ def _decode(obj, arrays):
         if "__array__" in obj:
             return arrays[obj["__array__"]]
         if "__items__" in obj:
-            return {_decode(k, arrays): _decode(v, arrays) for k, v in obj["__items__"]}
+            return {k: _decode(v, arrays) for k, v in obj["__items__"]}
         return {k: _decode(v, arrays) for k, v in obj.items()}
     if isinstance(obj, list):
         return [_decode(v, arrays) for v in obj]
@@ -52,34 +80,76 @@ def _decode(obj, arrays):
 
 
 def save(obj, path):
-    """Write ``obj`` to ``path`` (.npz) atomically."""
+    """Write ``obj`` to ``path`` (an .npz file, whatever its suffix) atomically."""
     path = Path(path)
     arrays = {}
-    skeleton = json.dumps(_encode(obj, arrays))
-    arrays["__skeleton__"] = np.frombuffer(skeleton.encode("utf-8"), dtype=np.uint8)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    skeleton = json.dumps(_encode(obj, arrays, ""))
+    arrays[SKELETON] = np.frombuffer(skeleton.encode("utf-8"), dtype=np.uint8)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with open(tmp, "wb") as f:
-            np.savez(f, **arrays)
+        with open(tmp, "xb") as f:
+            _write_npz(f, arrays)
             f.flush()
-            os.fsync(f.fileno())
+            os.fsync(f.fileno())  # the bytes are on disk before the rename makes them the file
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
+    _fsync_directory(path.parent)
+
+
+def _write_npz(file, arrays):
+    """What ``np.savez`` does, spelled out: an .npz is a zip archive with one ``NAME.npy``
+    member per array. (``np.savez(f, **arrays)`` would take an entry named ``file`` for
+    its own argument; and here pickle is refused outright.)"""
+    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            with archive.open(name + ".npy", mode="w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+
+
+def _fsync_directory(folder):
+    """Make the rename itself durable (POSIX); not possible, nor needed, on Windows."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class _Foreign(Exception):
+    """Raised inside load for a readable file that mg.save did not write."""
 
 
 def load(path):
-    """Read what ``save`` wrote; a missing, truncated or foreign file is a clear error."""
+    """Read what ``save`` wrote: nested dicts and lists with NumPy arrays (on the CPU).
+
+    A missing file raises FileNotFoundError; a truncated, corrupt or foreign file a
+    ValueError; both name the path."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"mg.load: {path} does not exist")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-        skeleton = json.loads(arrays.pop("__skeleton__").tobytes().decode("utf-8"))
-    except KeyError:
-        raise ValueError(f"mg.load: {path} is an .npz file but not one written by mg.save") from None
-    except Exception as exc:
-        raise ValueError(f"mg.load: {path} is truncated or corrupt ({type(exc).__name__}: {exc})") from None
-    return _decode(skeleton, arrays)
+    if path.is_dir():
+        raise IsADirectoryError(f"mg.load: {path} is a folder, not a file written by mg.save")
+    with open(path, "rb") as f:  # an unreadable file is an OSError naming the path
+        try:
+            data = np.load(f, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise _Foreign()
+            with data:
+                if SKELETON not in data.files:
+                    raise _Foreign()
+                arrays = {k: data[k] for k in data.files}
+            skeleton = json.loads(arrays.pop(SKELETON).tobytes().decode("utf-8"))
+            return _decode(skeleton, arrays)
+        except _Foreign:
+            raise ValueError(f"mg.load: {path} is not a file written by mg.save (not an .npz "
+                             f"with a {SKELETON} entry)") from None
+        except Exception as exc:
+            raise ValueError(f"mg.load: {path} is truncated or corrupt "
+                             f"({type(exc).__name__}: {exc})") from None

@@ -1,15 +1,18 @@
-"""Activation layers."""
+"""Activation layers: elementwise nonlinearities, shape in = shape out."""
 from . import functional as F
 from .module import Module
 
 
 class ReLU(Module):
+    """y = max(x, 0)."""
+
     def forward(self, x):
         return F.relu(x)
 
 
 class LeakyReLU(Module):
-    """y = x if x > 0 else negative_slope * x."""
+    """y = x if x > 0 else negative_slope * x (DCGAN's discriminator uses 0.2, so that
+    negative inputs still pass a gradient)."""
 
     def __init__(self, negative_slope=0.01):
         super().__init__()
@@ -23,10 +26,14 @@ class LeakyReLU(Module):
 
 
 class Tanh(Module):
+    """y = tanh(x), in (-1, 1): a generator's last layer, for images scaled to [-1, 1]."""
+
     def forward(self, x):
         return F.tanh(x)
 
 
 class Sigmoid(Module):
+    """y = 1 / (1 + exp(-x)), in (0, 1)."""
+
     def forward(self, x):
         return F.sigmoid(x)

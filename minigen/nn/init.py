@@ -1,20 +1,26 @@
 """Weight initialisation, in place (PyTorch's ``torch.nn.init``).
 
-Every draw uses minigen's seeded generator, so ``mg.manual_seed`` makes models
-reproducible. fan_in of a weight (out, in, kh, kw) is in * kh * kw; for a transposed
-convolution's (in, out, kh, kw) weight it is likewise dim 1 times the kernel size,
-which is PyTorch's convention.
+Each function overwrites a tensor's values without recording a graph (under
+``no_grad``) and bumps its version, so a graph that saved the old values notices.
+Every draw comes from minigen's seeded CPU generator (``minigen.random.generator()``)
+and is then copied to the tensor's device: ``mg.manual_seed(s)`` gives the same
+weights whether the model lives on the CPU or the GPU.
+
+fan_in of a weight (out, in, kh, kw) is in * kh * kw: how many inputs each output sums.
+For a transposed convolution's (in, out, kh, kw) weight the same rule (dim 1 times the
+kernel size) is applied, which is PyTorch's convention.
 """
 import math
 
 import numpy as np
 
+from .. import backend
 from ..random import generator
 from ..tensor import no_grad
 
 
-def _fill_like(t, values):
-    from .. import backend
+def _fill(t, values):
+    """t[...] = values (a host array), in place, on t's device, in t's dtype."""
     with no_grad():
         t.data[...] = backend.to_device(np.asarray(values, dtype=t.dtype), t.device)
         t._version += 1
@@ -23,16 +29,21 @@ def _fill_like(t, values):
 
 def uniform_(t, a=0.0, b=1.0):
     """t ~ U(a, b)."""
-    return _fill_like(t, generator().uniform(a, b, size=t.shape))
+    if not a <= b:
+        raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
+    return _fill(t, generator().uniform(a, b, size=t.shape))
 
 
 def normal_(t, mean=0.0, std=1.0):
     """t ~ N(mean, std^2)."""
-    return _fill_like(t, generator().normal(mean, std, size=t.shape))
+    if not std >= 0:
+        raise ValueError(f"normal_: std={std} must be >= 0")
+    return _fill(t, generator().normal(mean, std, size=t.shape))
 
 
 def constant_(t, value):
-    return _fill_like(t, np.full(t.shape, value))
+    """t = value everywhere."""
+    return _fill(t, np.full(t.shape, value))
 
 
 def zeros_(t):
@@ -44,6 +55,8 @@ def ones_(t):
 
 
 def calculate_fan_in_and_fan_out(t):
+    """(fan_in, fan_out) = (shape[1] * receptive field, shape[0] * receptive field),
+    receptive field = product of shape[2:] (1 for a Linear weight)."""
     if t.ndim < 2:
         raise ValueError(f"fan in/out needs a weight with at least 2 dimensions, got shape {t.shape}")
     receptive = int(np.prod(t.shape[2:])) if t.ndim > 2 else 1
@@ -51,8 +64,10 @@ def calculate_fan_in_and_fan_out(t):
 
 
 def calculate_gain(nonlinearity, param=None):
-    """The std multiplier that keeps activations' variance steady through a nonlinearity."""
-    if nonlinearity in ("linear", "conv2d", "conv_transpose2d", "sigmoid"):
+    """The factor that keeps activations' variance steady through ``nonlinearity``:
+    1 for linear layers and sigmoid, 5/3 for tanh, sqrt(2) for ReLU and
+    sqrt(2 / (1 + slope^2)) for leaky ReLU (slope ``param``, default 0.01)."""
+    if nonlinearity in ("linear", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "sigmoid"):
         return 1.0
     if nonlinearity == "tanh":
         return 5.0 / 3
@@ -65,11 +80,18 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def kaiming_uniform_(t, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
-    """t ~ U(-bound, bound), bound = gain * sqrt(3 / fan) (He et al. 2015).
+    """t ~ U(-bound, bound), bound = gain * sqrt(3 / fan) (He et al. 2015), gain =
+    calculate_gain(nonlinearity, a); fan is fan_in (keeps the forward pass's variance)
+    or fan_out (the backward pass's).
 
-    The layers' default is a = sqrt(5), which gives bound = 1/sqrt(fan_in), PyTorch's."""
+    The layers' default a = sqrt(5) makes gain = sqrt(1/3), so bound = 1/sqrt(fan_in):
+    PyTorch's default init, and std = bound / sqrt(3)."""
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"kaiming_uniform_: mode={mode!r} must be 'fan_in' or 'fan_out'")
     fan_in, fan_out = calculate_fan_in_and_fan_out(t)
     fan = fan_in if mode == "fan_in" else fan_out
+    if fan == 0:
+        raise ValueError(f"kaiming_uniform_: cannot initialise a weight of shape {t.shape} (its {mode} is 0)")
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
     return uniform_(t, -bound, bound)
 
@@ -81,20 +103,23 @@ def xavier_uniform_(t, gain=1.0):
     return uniform_(t, -a, a)
 
 
-def _dcgan_one(m):
+def _dcgan_one(module):
     from .conv import Conv2d, ConvTranspose2d
     from .norm import _BatchNorm
-    if isinstance(m, (Conv2d, ConvTranspose2d)):
-        normal_(m.weight, 0.0, 0.02)
-        if m.bias is not None:
-            zeros_(m.bias)
-    elif isinstance(m, _BatchNorm) and m.weight is not None:
-        normal_(m.weight, 1.0, 0.02)
-        zeros_(m.bias)
+    if isinstance(module, (Conv2d, ConvTranspose2d)):
+        normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            zeros_(module.bias)
+    elif isinstance(module, _BatchNorm) and module.weight is not None:
+        normal_(module.weight, 1.0, 0.02)
+        zeros_(module.bias)
 
 
 def dcgan_init_(module):
-    """Radford et al.'s init: conv weights ~ N(0, 0.02), batch-norm weights ~ N(1, 0.02),
-    biases 0. Works as ``model.apply(dcgan_init_)`` and as ``dcgan_init_(model)``."""
+    """Radford et al. (2016)'s init: every Conv2d/ConvTranspose2d weight ~ N(0, 0.02) and
+    bias 0, every batch-norm weight ~ N(1, 0.02) and bias 0; other layers untouched.
+    Works as ``dcgan_init_(model)`` and as ``model.apply(dcgan_init_)``; returns ``module``.
+    (Through ``apply`` each layer is redrawn once per enclosing module: the same
+    distribution, more draws; ``dcgan_init_(model)`` draws each weight once.)"""
     module.apply(_dcgan_one)
     return module

@@ -1,33 +1,50 @@
 """``Module`` and ``Parameter``: how layers hold their weights (PyTorch's design).
 
 A Module registers, in the order they are assigned, its Parameters (trained),
-buffers (saved but not trained, e.g. batch norm's running mean) and sub-Modules;
-``parameters()`` walks them all, ``state_dict()`` names them with dotted paths
-(``"0.weight"``, ``"encoder.conv1.bias"``) exactly as PyTorch does.
+buffers (saved but not trained, e.g. batch norm's running mean) and sub-Modules.
+They live in ordered dicts, never sets, so ``parameters()`` always lists them in the
+same order (an optimizer's saved state refers to parameters by position) and
+``state_dict()`` names them with dotted paths (``"0.weight"``, ``"encoder.conv1.bias"``)
+exactly as PyTorch does, so a state dict moves between the two unchanged.
 """
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 
 from .. import backend
+from ..creation import tensor as _tensor
 from ..tensor import Tensor, no_grad
 
 
 class Parameter(Tensor):
-    """A Tensor that is a trainable weight of a Module (a leaf with requires_grad=True)."""
+    """A Tensor that is a trainable weight of a Module: a leaf with requires_grad=True.
+
+    Assigning one to a Module attribute (``self.weight = Parameter(...)``) is what
+    registers it. ``Parameter(t)`` shares ``t``'s array; anything else (a list, a number)
+    is converted with ``minigen.tensor``'s dtype policy (Python floats become float32).
+    """
+
+    __slots__ = ()
 
     def __init__(self, data, requires_grad=True):
         if isinstance(data, Tensor):
             data = data.data
+        elif not (isinstance(data, np.ndarray) or backend.device_of(data) == "cuda"):
+            data = _tensor(data).data
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
 
+# What load_state_dict returns (PyTorch's name and fields): the keys it could not match.
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
 class Module:
-    """Base class of every layer and model: subclasses set attributes in ``__init__``
-    (after calling ``super().__init__()``) and implement ``forward``."""
+    """Base class of every layer and model: subclasses call ``super().__init__()`` first,
+    assign their Parameters, buffers and sub-Modules as attributes, and implement
+    ``forward``. Calling the module calls ``forward``."""
 
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -41,16 +58,21 @@ class Module:
             raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning "
                                f"attributes (assigning {name!r})")
         if isinstance(value, Parameter):
-            self._modules.pop(name, None)
+            self._forget(name)
             self._parameters[name] = value
         elif isinstance(value, Module):
-            self._parameters.pop(name, None)
+            self._forget(name)
             self._modules[name] = value
         elif name in self._parameters:
             if value is not None:
                 raise TypeError(f"cannot assign a {type(value).__name__} to parameter {name!r} "
-                                "(wrap it in minigen.nn.Parameter)")
+                                "(wrap it in minigen.nn.Parameter, or assign None)")
             self._parameters[name] = None
+        elif name in self._modules:
+            if value is not None:
+                raise TypeError(f"cannot assign a {type(value).__name__} to sub-module {name!r} "
+                                "(assign a Module or None)")
+            self._modules[name] = None
         elif name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"buffer {name!r} must be a Tensor or None, got {type(value).__name__}")
@@ -58,7 +80,13 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def __getattr__(self, name):
+    def _forget(self, name):
+        """Drop ``name`` from every store, so one name means one thing (a plain attribute
+        left in __dict__ would shadow a Parameter registered later under the same name)."""
+        for store in (self._parameters, self._buffers, self._modules, self.__dict__):
+            store.pop(name, None)
+
+    def __getattr__(self, name):  # only called when normal lookup fails
         for store in ("_parameters", "_buffers", "_modules"):
             d = self.__dict__.get(store)
             if d is not None and name in d:
@@ -72,22 +100,48 @@ class Module:
                 return
         object.__delattr__(self, name)
 
+    def _check_name(self, kind, name):
+        if "_parameters" not in self.__dict__:
+            raise RuntimeError(f"{type(self).__name__}: call super().__init__() before "
+                               f"register_{kind}({name!r}, ...)")
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"register_{kind}: name={name!r} must be a non-empty string without '.'")
+
     def register_buffer(self, name, tensor):
-        """A tensor saved in ``state_dict`` and moved by ``to`` but not trained."""
+        """A tensor saved in ``state_dict`` and moved by ``to`` but not trained
+        (batch norm's running statistics). ``None`` reserves the name."""
+        self._check_name("buffer", name)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: buffer {name!r} must be a Tensor or None, "
+                            f"got {type(tensor).__name__}")
+        self._forget(name)
         self._buffers[name] = tensor
 
     def register_parameter(self, name, param):
-        if param is None:
-            self._parameters[name] = None
-        else:
-            setattr(self, name, param)
+        """Register ``param`` (a Parameter, or None to reserve the name, as a layer built
+        with ``bias=False`` does)."""
+        self._check_name("parameter", name)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, "
+                            f"got {type(param).__name__}")
+        self._forget(name)
+        self._parameters[name] = param
 
     # --- traversal -------------------------------------------------------------------
     def named_modules(self, prefix=""):
-        yield prefix, self
-        for name, child in self._modules.items():
-            if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+        """(dotted name, module) for self and every sub-module, depth first; a module
+        reachable twice (shared) is listed once."""
+        seen = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items()
+                        if m is not None]
+            stack.extend(reversed(children))  # reversed so the first child is visited first
 
     def modules(self):
         return (m for _, m in self.named_modules())
@@ -98,44 +152,64 @@ class Module:
     def children(self):
         return (m for _, m in self.named_children())
 
-    def _named(self, store):
+    def _named(self, store, recurse):
+        """(dotted name, tensor) from ``store`` of every module; a tensor shared by two
+        modules is listed once, so an optimizer never updates it twice."""
         seen = set()
-        for prefix, module in self.named_modules():
+        modules = self.named_modules() if recurse else [("", self)]
+        for prefix, module in modules:
             for name, t in getattr(module, store).items():
                 if t is not None and id(t) not in seen:
                     seen.add(id(t))
                     yield (f"{prefix}.{name}" if prefix else name), t
 
-    def named_parameters(self):
-        return self._named("_parameters")
+    def named_parameters(self, recurse=True):
+        return self._named("_parameters", recurse)
 
-    def parameters(self):
-        return (p for _, p in self.named_parameters())
+    def parameters(self, recurse=True):
+        return (p for _, p in self.named_parameters(recurse))
 
-    def named_buffers(self):
-        return self._named("_buffers")
+    def named_buffers(self, recurse=True):
+        return self._named("_buffers", recurse)
 
-    def buffers(self):
-        return (b for _, b in self.named_buffers())
+    def buffers(self, recurse=True):
+        return (b for _, b in self.named_buffers(recurse))
 
     def apply(self, fn):
-        """Call ``fn(module)`` on every sub-module, then on self (PyTorch's order)."""
+        """Call ``fn(module)`` on every sub-module, then on self (PyTorch's order); returns self."""
         for child in self.children():
             child.apply(fn)
         fn(self)
         return self
 
+    def num_parameters(self):
+        """How many numbers training adjusts."""
+        return int(sum(p.data.size for p in self.parameters()))
+
     # --- modes and devices ---------------------------------------------------------
     def train(self, mode=True):
-        for m in self.modules():
-            object.__setattr__(m, "training", bool(mode))
+        """Training mode (batch norm uses batch statistics, dropout drops) for self and
+        every sub-module; each child's own ``train`` is called, so a subclass may extend it."""
+        object.__setattr__(self, "training", bool(mode))
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self):
+        """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
+    def requires_grad_(self, requires_grad=True):
+        """Switch gradient tracking of every parameter (freeze a network with False)."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
     def to(self, device):
-        """Move every parameter and buffer to ``device`` in place; returns self."""
+        """Move every parameter and buffer (and gradient) to ``device`` in place; returns self.
+
+        The Parameter objects stay the same, only their ``.data`` is replaced, so an
+        optimizer built before the move still holds the right tensors."""
         device = backend.check_device(device)
         for t in list(self.parameters()) + list(self.buffers()):
             t.data = backend.to_device(t.data, device)
@@ -144,40 +218,69 @@ class Module:
         return self
 
     def zero_grad(self):
+        """Forget every parameter's gradient (set it to None, PyTorch's default): backward
+        *adds* into ``.grad``, so each step must start from nothing."""
         for p in self.parameters():
             p.grad = None
 
     # --- saving --------------------------------------------------------------------
-    def state_dict(self):
-        """name -> host NumPy copy of every parameter and buffer, in registration order."""
+    def _state_tensors(self):
+        """(key, tensor) in PyTorch's state_dict order: each module's own parameters, then
+        its buffers, then its children's, depth first. Shared tensors appear under every
+        name, as in PyTorch, so a key never depends on which module was visited first."""
         out = OrderedDict()
-        for name, t in list(self.named_parameters()) + list(self.named_buffers()):
-            out[name] = backend.as_numpy(t.data).copy()
+
+        def visit(module, prefix):
+            for store in (module._parameters, module._buffers):
+                for name, t in store.items():
+                    if t is not None:
+                        out[prefix + name] = t
+            for name, child in module._modules.items():
+                if child is not None:
+                    visit(child, f"{prefix}{name}.")
+
+        visit(self, "")
         return out
 
-    def load_state_dict(self, state, strict=True):
-        """Copy ``state``'s arrays into this module's tensors (keeping their device).
+    def state_dict(self):
+        """OrderedDict key -> host NumPy copy of every parameter and buffer (PyTorch's keys
+        and order). Copies, so later training does not change a saved state."""
+        return OrderedDict((k, backend.as_numpy(t.data).copy()) for k, t in self._state_tensors().items())
 
-        strict: every key must match (missing or unexpected keys are errors);
-        shapes must always match."""
-        own = OrderedDict(list(self.named_parameters()) + list(self.named_buffers()))
+    def load_state_dict(self, state, strict=True):
+        """Copy ``state``'s arrays (NumPy, CuPy or Tensors) into this module's tensors, in
+        place: each tensor keeps its identity, dtype and device.
+
+        strict=True: a key missing from ``state`` or one the module does not have is an
+        error listing them. Shapes must always match. Everything is checked before
+        anything is copied, so a failed load leaves the module as it was.
+        Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``.
+        """
+        own = self._state_tensors()
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
         if strict and (missing or unexpected):
-            raise KeyError(f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
-                           f"unexpected keys {unexpected}")
+            raise RuntimeError(f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
+                               f"unexpected keys {unexpected}")
+        values = {}
+        for key, t in own.items():
+            if key not in state:
+                continue
+            value = state[key]
+            value = value.data if isinstance(value, Tensor) else value
+            if not hasattr(value, "shape"):  # a list or a number
+                value = np.asarray(value)
+            if tuple(value.shape) != t.shape:
+                raise ValueError(f"load_state_dict for {type(self).__name__}: {key!r} has shape "
+                                 f"{tuple(value.shape)} in the state dict but {t.shape} in the model")
+            values[key] = value
         with no_grad():
-            for name, t in own.items():
-                if name not in state:
-                    continue
-                value = np.asarray(backend.as_numpy(state[name].data if isinstance(state[name], Tensor)
-                                                   else state[name]))
-                if value.shape != t.shape:
-                    raise ValueError(f"load_state_dict: {name!r} has shape {value.shape} in the state "
-                                     f"dict but {t.shape} in the model")
-                t.data = backend.to_device(value.astype(t.dtype, copy=True), t.device)
-                t._version += 1
-        return self
+            for key, value in values.items():
+                t = own[key]
+                xp = backend.get_array_module(t.data)
+                t.data[...] = xp.asarray(backend.to_device(value, t.device), dtype=t.dtype)
+                t._version += 1  # in place: a graph that saved the old value must notice
+        return IncompatibleKeys(missing, unexpected)
 
     # --- calling and printing --------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -187,14 +290,17 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def extra_repr(self):
+        """The layer's settings, shown inside its repr's parentheses."""
         return ""
 
     def __repr__(self):
+        # PyTorch's layout: settings on one line if there is nothing else, otherwise the
+        # settings' lines and then "(name): child" lines, each indented by two spaces.
+        extra = self.extra_repr().split("\n") if self.extra_repr() else []
         children = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self.named_children()]
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        if not children:
-            return head + ")"
-        return head + "\n  " + "\n  ".join(children) + "\n)"
-
-    def num_parameters(self):
-        return int(sum(p.data.size for p in self.parameters()))
+        lines = extra + children
+        if len(extra) == 1 and not children:
+            return f"{type(self).__name__}({extra[0]})"
+        if not lines:
+            return f"{type(self).__name__}()"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
