@@ -233,20 +233,30 @@ def flops_per_step(name, batch):
     return batch * 3 * (enc + dec)
 
 
+def peak_rss_mib():
+    """This process's peak resident memory in MiB: VmHWM, which starts afresh at exec
+    (ru_maxrss would carry over the high-water mark of the process that spawned us)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def measure_memory(name, batch, framework, device, threads):
-    """Peak RSS (MiB) of a fresh process running 5 steps, above its post-import baseline."""
+    """Peak RSS (MiB) of a fresh process running 5 steps, above its peak after building."""
     code = f"""
-import resource, sys
+import sys
 sys.path.insert(0, {os.path.join(HERE, '..')!r}); sys.path.insert(0, {HERE!r})
 import run as b
 b.set_threads({threads})
 ours = b.MinigenSteps({device!r})
 theirs = b.TorchSteps({device!r}, ours) if {framework!r} == 'torch' else None
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 fns = b.workload_fns({name!r}, {batch}, ours, theirs)
 fn = fns[-1] if {framework!r} == 'torch' else fns[0]
+base = b.peak_rss_mib()
 for _ in range(5): fn()
-print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)
+print(b.peak_rss_mib() - base)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     return float(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else float("nan")
