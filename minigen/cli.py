@@ -179,8 +179,9 @@ def build_parser():
     p.add_argument("--data", default="embedded",
                    help="embedded (default, ships with minigen), mnist, fashion-mnist, celeba or a PATH")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
-    p.add_argument("--steps", type=int, help="training steps (default: the model's)")
-    p.add_argument("--epochs", type=int, help="train for N passes over the data instead of --steps")
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int, help="training steps (default: the model's)")
+    length.add_argument("--epochs", type=int, help="train for N passes over the data instead of --steps")
     p.add_argument("--batch-size", type=int, help="images per step (default: the model's)")
     p.add_argument("--lr", type=float, help="learning rate (default: the model's)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

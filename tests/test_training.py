@@ -209,3 +209,14 @@ def test_corrupt_dataset_file_is_one_line(tmp_path, capsys, monkeypatch):
     code, _, err = run_cli(capsys, "train", "autoencoder", "--data", "mnist", "--out", str(tmp_path / "r"),
                            "--no-progress")
     assert code == 2 and "mnist.npz" in err and "Traceback" not in err
+
+
+def test_steps_and_epochs_exclude_each_other():
+    out = subprocess.run([sys.executable, "-m", "minigen", "train", "autoencoder", "--steps", "5", "--epochs", "1"],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "not allowed with argument" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_epochs_trains_whole_passes(tmp_path):
+    run = train(tiny(tmp_path, steps=None, epochs=1, batch_size=1500))
+    assert max(losses(run)) == 3  # 4,500 digits / 1,500 per batch
