@@ -10,7 +10,6 @@ run by run so that machine noise hits both. Ratio = minigen / PyTorch (lower is 
 import argparse
 import os
 import platform
-import statistics
 import sys
 import time
 
@@ -90,23 +89,6 @@ def workloads(mg, F, torch, device):
     return steps
 
 
-def time_interleaved(fns, repeat, sync):
-    """Median seconds per call for each fn, alternating them each round."""
-    for fn in fns:  # warm-up (allocations, kernel compilation, caches)
-        for _ in range(3):
-            fn()
-        sync()
-    samples = [[] for _ in fns]
-    for _ in range(repeat):
-        for k, fn in enumerate(fns):
-            sync()
-            t0 = time.perf_counter()
-            fn()
-            sync()
-            samples[k].append(time.perf_counter() - t0)
-    return [statistics.median(s) for s in samples]
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      epilog="Example: python benchmarks/bench_layers.py --threads 2")
@@ -116,7 +98,9 @@ def main(argv=None):
     parser.add_argument("--no-torch", action="store_true", help="time minigen only")
     args = parser.parse_args(argv)
     _set_threads(args.threads)
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from timing import median_interleaved
     import numpy as np
     import minigen as mg
     import minigen.nn.functional as F
@@ -139,12 +123,12 @@ def main(argv=None):
           f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch else ""))
     if args.device == "cpu":
         a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32)
-        sgemm = min(time_interleaved([lambda: a @ a], 5, sync))
+        sgemm = min(median_interleaved([lambda: a @ a], [sync], 5))
         print(f"# machine SGEMM (NumPy, 1024^2 float32): {2 * 1024 ** 3 / sgemm / 1e9:.0f} GFLOP/s")
     print("| op | minigen ms | PyTorch ms | ratio |")
     print("| --- | ---: | ---: | ---: |")
     for name, fns in workloads(mg, F, torch, args.device).items():
-        times = time_interleaved(fns, args.repeat, sync)
+        times = median_interleaved(fns, [sync] * len(fns), args.repeat)
         if len(times) == 2:
             print(f"| {name} | {times[0] * 1e3:.2f} | {times[1] * 1e3:.2f} | {times[0] / times[1]:.2f}x |")
         else:

@@ -17,13 +17,14 @@ post-import baseline (CPU). --profile prints mg.profile()'s table for the minige
 import argparse
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, HERE)
+from timing import median_interleaved  # noqa: E402
 
 
 def set_threads(n):
@@ -176,22 +177,6 @@ class TorchSteps:
 
 
 # ----------------------------------------------------------------------------- timing
-
-def median_interleaved(fns, syncs, repeat):
-    for fn, sync in zip(fns, syncs):
-        for _ in range(3):
-            fn()
-        sync()
-    samples = [[] for _ in fns]
-    for _ in range(repeat):
-        for k, (fn, sync) in enumerate(zip(fns, syncs)):
-            sync()
-            t0 = time.perf_counter()
-            fn()
-            sync()
-            samples[k].append(time.perf_counter() - t0)
-    return [statistics.median(s) for s in samples]
-
 
 def workload_fns(name, batch, ours, theirs):
     """(minigen fn, torch fn or None) for one workload at one batch size."""
