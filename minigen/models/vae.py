@@ -154,7 +154,7 @@ class VAE(GenerativeModel):
             z = np.concatenate([z, extra.astype(np.float32)])
         return self._decode_images(z)
 
-    def _posterior_mean(self, images):
+    def posterior_mean(self, images):
         with mg.no_grad():
             was_training = self.encoder.training
             self.eval()
@@ -165,13 +165,13 @@ class VAE(GenerativeModel):
 
     def reconstruct(self, images):
         """images (N, C, 28, 28) in [0, 1] -> decoded posterior means sigmoid(logits(mu(x)))."""
-        return self._decode_images(self._posterior_mean(images))
+        return self._decode_images(self.posterior_mean(images))
 
     def interpolate(self, a, b, steps=8):
         """The images decoded along the line z_t = (1 - t) mu(a) + t mu(b), t = 0..1 in
         ``steps`` points; a, b one image each (C, 28, 28). Returns (steps, C, 28, 28)."""
         a, b = (backend.as_numpy(getattr(v, "data", v)) for v in (a, b))
-        mu = self._posterior_mean(np.stack([a.reshape(self.image_shape), b.reshape(self.image_shape)]))
+        mu = self.posterior_mean(np.stack([a.reshape(self.image_shape), b.reshape(self.image_shape)]))
         t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
         return self._decode_images((1 - t) * mu[0] + t * mu[1])
 
