@@ -155,6 +155,7 @@ class VAE(GenerativeModel):
         return self._decode_images(z)
 
     def posterior_mean(self, images):
+        """mu(x): the encoder's mean code of each image, (N, latent), computed in eval mode."""
         with mg.no_grad():
             was_training = self.encoder.training
             self.eval()
