@@ -68,108 +68,76 @@ def copy_weights(src, dst, torch):
 
 # ----------------------------------------------------------------------------- steps
 
-class MinigenSteps:
-    def __init__(self, device):
-        import minigen as mg
-        self.mg, self.device = mg, device
-        from minigen import nn
-        from minigen.optim import Adam
-        self.F = nn.functional
-        mg.manual_seed(0)
-        self.g, self.d = dcgan_nets(nn)
-        self.enc, self.dec = vae_nets(nn)
-        for m in (self.g, self.d, self.enc, self.dec):
-            m.to(device)
-        self.opt_g = Adam(self.g.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        self.opt_d = Adam(self.d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        self.opt_v = Adam(list(self.enc.parameters()) + list(self.dec.parameters()), lr=1e-3)
-
-    def data(self, shape, kind="normal"):
-        mg = self.mg
-        x = mg.randn(*shape, device=self.device) if kind == "normal" else mg.rand(*shape, device=self.device)
-        return x
+class _Steps:
+    """The two training steps, written once: ``self.lib`` is minigen or torch, and every call
+    below exists with the same meaning in both."""
 
     def dcgan_step(self, real, z):
-        mg, F = self.mg, self.F
-        bce = F.binary_cross_entropy_with_logits
-        ones, zeros = mg.ones(real.shape[0], 1, 1, 1, device=self.device), mg.zeros(real.shape[0], 1, 1, 1, device=self.device)
+        bce = self.F.binary_cross_entropy_with_logits
+        ones = self.lib.ones(real.shape[0], 1, 1, 1, device=self.device)
+        zeros = self.lib.zeros(real.shape[0], 1, 1, 1, device=self.device)
         fake = self.g(z)
         loss_d = bce(self.d(real), ones) + bce(self.d(fake.detach()), zeros)
         self.opt_d.zero_grad()
         loss_d.backward()
         self.opt_d.step()
-        loss_g = bce(self.d(fake), ones)
+        loss_g = bce(self.d(fake), ones)  # the non-saturating generator loss
         self.opt_g.zero_grad()
         loss_g.backward()
         self.opt_g.step()
         return loss_g
 
     def vae_step(self, x, eps):
-        F = self.F
         h = self.enc(x)
         mu, logvar = h[:, :16], h[:, 16:]
         z = mu + (logvar * 0.5).exp() * eps
         logits = self.dec(z)
-        n = x.shape[0]
-        loss = (F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
-                + F.kl_normal(mu, logvar, reduction="sum")) / n
+        kl = 0.5 * (mu * mu + logvar.exp() - 1 - logvar).sum()  # KL(N(mu, sigma^2) || N(0, I))
+        loss = (self.F.binary_cross_entropy_with_logits(logits, x, reduction="sum") + kl) / x.shape[0]
         self.opt_v.zero_grad()
         loss.backward()
         self.opt_v.step()
         return loss
+
+    def _adam(self, optim):
+        self.opt_g = optim.Adam(self.g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.opt_d = optim.Adam(self.d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.opt_v = optim.Adam(list(self.enc.parameters()) + list(self.dec.parameters()), lr=1e-3)
+
+
+class MinigenSteps(_Steps):
+    def __init__(self, device):
+        import minigen as mg
+        self.lib = self.mg = mg
+        self.device = device
+        self.F = mg.nn.functional
+        mg.manual_seed(0)
+        self.g, self.d = dcgan_nets(mg.nn)
+        self.enc, self.dec = vae_nets(mg.nn)
+        for m in (self.g, self.d, self.enc, self.dec):
+            m.to(device)
+        self._adam(mg.optim)
 
     def sync(self):
         if self.device == "cuda":
             self.mg.backend.cupy.cuda.Device().synchronize()
 
 
-class TorchSteps:
+class TorchSteps(_Steps):
     def __init__(self, device, ours):
         import torch
-        self.torch, self.device = torch, device
-        nn = torch.nn
-        self.F = nn.functional
-        self.g, self.d = dcgan_nets(nn)
-        self.enc, self.dec = vae_nets(nn)
+        self.lib = self.torch = torch
+        self.device = device
+        self.F = torch.nn.functional
+        self.g, self.d = dcgan_nets(torch.nn)
+        self.enc, self.dec = vae_nets(torch.nn)
         for src, dst in ((ours.g, self.g), (ours.d, self.d), (ours.enc, self.enc), (ours.dec, self.dec)):
             copy_weights(src, dst, torch)
             dst.to(device)
-        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        self.opt_v = torch.optim.Adam(list(self.enc.parameters()) + list(self.dec.parameters()), lr=1e-3)
+        self._adam(torch.optim)
 
     def data(self, array):
         return self.torch.tensor(array, device=self.device)
-
-    def dcgan_step(self, real, z):
-        bce = self.F.binary_cross_entropy_with_logits
-        torch = self.torch
-        ones = torch.ones(real.shape[0], 1, 1, 1, device=self.device)
-        zeros = torch.zeros(real.shape[0], 1, 1, 1, device=self.device)
-        fake = self.g(z)
-        loss_d = bce(self.d(real), ones) + bce(self.d(fake.detach()), zeros)
-        self.opt_d.zero_grad()
-        loss_d.backward()
-        self.opt_d.step()
-        loss_g = bce(self.d(fake), ones)
-        self.opt_g.zero_grad()
-        loss_g.backward()
-        self.opt_g.step()
-        return loss_g
-
-    def vae_step(self, x, eps):
-        F = self.F
-        h = self.enc(x)
-        mu, logvar = h[:, :16], h[:, 16:]
-        z = mu + (logvar * 0.5).exp() * eps
-        logits = self.dec(z)
-        n = x.shape[0]
-        kl = 0.5 * (mu * mu + logvar.exp() - 1 - logvar).sum()
-        loss = (F.binary_cross_entropy_with_logits(logits, x, reduction="sum") + kl) / n
-        self.opt_v.zero_grad()
-        loss.backward()
-        self.opt_v.step()
-        return loss
 
     def sync(self):
         if self.device == "cuda":

@@ -1,5 +1,4 @@
 """Conv2d and ConvTranspose2d layers (PyTorch's arguments, layouts and default init)."""
-import math
 
 import numpy as np
 
@@ -52,11 +51,7 @@ class _ConvNd(Module):
             self.bias = Parameter(np.empty(out_channels, dtype=np.float32))
         else:
             self.register_parameter("bias", None)
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init.calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in)
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"

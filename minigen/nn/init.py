@@ -103,6 +103,16 @@ def xavier_uniform_(t, gain=1.0):
     return uniform_(t, -a, a)
 
 
+def default_layer_init_(weight, bias=None):
+    """PyTorch's default for Linear and the convolutions: weight by kaiming_uniform_(a=sqrt(5)),
+    which is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and bias by the same uniform bound."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in)
+        uniform_(bias, -bound, bound)
+
+
 def _dcgan_one(module):
     from .conv import Conv2d, ConvTranspose2d
     from .norm import _BatchNorm

@@ -1,5 +1,4 @@
 """Linear and Embedding layers."""
-import math
 
 import numpy as np
 
@@ -33,10 +32,7 @@ class Linear(Module):
             self.bias = Parameter(np.empty(out_features, dtype=np.float32))
         else:
             self.register_parameter("bias", None)
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(in_features)
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, x):
         return F.linear(x, self.weight, self.bias)
