@@ -65,15 +65,38 @@ def _cmd_sample(args):
     except TrainingError as exc:
         raise UserError(str(exc)) from None
     view = next((v for v in _SAMPLE_VIEWS if getattr(args, v)), None)
+    if args.labels is not None:
+        if not hasattr(model, "sample_labels"):
+            raise UserError(f"--labels {args.labels}: the {model.name!r} model is not class-conditional "
+                            "(train a cgan run for per-label samples)")
+        view = "labels"
     out = args.out or str(run.path / f"{view or 'sample'}.png")
     with mg.no_grad():
-        images = model.sample(args.n) if view is None else _sample_view(model, view, args, run)
+        if view == "labels":
+            images = model.sample_labels(_parse_labels(args.labels, model.n_classes), args.nrow)
+        else:
+            images = model.sample(args.n) if view is None else _sample_view(model, view, args, run)
     save_image_grid(images, out, nrow=args.nrow)
     print(f"wrote {out}")
     return 0
 
 
 _SAMPLE_VIEWS = ("reconstruct", "interpolate", "manifold")
+
+
+def _parse_labels(text, n_classes):
+    """--labels: "0..9" (a range, both ends included), "3" or "1,3,7" -> a list of ints."""
+    try:
+        if ".." in text:
+            lo, hi = (int(v) for v in text.split(".."))
+            labels = list(range(lo, hi + 1))
+        else:
+            labels = [int(v) for v in text.split(",")]
+    except ValueError:
+        labels = None
+    if not labels or not all(0 <= v < n_classes for v in labels):
+        raise UserError(f"--labels {text}: expected labels in 0..{n_classes - 1} written as 0..9, 3 or 1,3,7")
+    return labels
 
 
 def _sample_view(model, view, args, run):
@@ -129,11 +152,33 @@ def _cmd_eval(args):
         if args.iwae_k < 1:
             raise UserError(f"--iwae-k {args.iwae_k}: expected a positive number of samples")
         options["k"] = args.iwae_k
+    from .models.gan import GANModel
+    if isinstance(model, GANModel):
+        options.update(_gan_eval_options(cfg, transform))
     metrics = model.evaluate(mg.tensor(transform(test.images), device=args.device), **options)
-    for k, v in metrics.items():
-        print(f"{k}: {v:.6g}")
+    if isinstance(model, GANModel):
+        from .metrics import format_report
+        print(format_report(metrics))
+    else:
+        for k, v in metrics.items():
+            print(f"{k}: {v:.6g}")
     (run.path / "eval.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return 0
+
+
+def _gan_eval_options(cfg, transform):
+    """The classifier that scores a GAN's samples, and the training images for the FLD floor."""
+    from pathlib import Path
+    from .data import load_dataset
+    from .metrics import classifier_path
+    name = {"embedded": "mnist", "mnist": "mnist", "fashion-mnist": "fashion-mnist"}.get(cfg.data)
+    if name is None:
+        raise UserError(f"eval: the sample-quality metrics use a digit (or Fashion-MNIST) classifier; "
+                        f"there is none for --data {cfg.data}")
+    if not Path(classifier_path(name)).exists():
+        raise UserError(f"eval: no {name} classifier at {classifier_path(name)}; train it with "
+                        f"python -m minigen.metrics.train_classifier --data {cfg.data}")
+    return {"train_images": transform(load_dataset(cfg.data, "train").images), "classifier": name}
 
 
 def _cmd_datasets(args):
@@ -194,7 +239,9 @@ def build_parser():
     p.add_argument("--keep", type=int, default=3, help="checkpoints to keep (3)")
     p.add_argument("--set", action="append", type=_parse_option, metavar="KEY=VALUE",
                    help="a model-specific setting, e.g. --set width=32; vae: latent=2, beta=4, "
-                        "binarize=false (grey-level targets instead of Bernoulli draws)")
+                        "binarize=false (grey-level targets instead of Bernoulli draws); GANs: nz, "
+                        "g_width, d_width, eval_samples; dcgan/cgan: g_loss=saturating; wgan: clip, "
+                        "n_critic, warm_start; wgan-gp: gp_lambda, n_critic, critic_norm=none|layer")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_train)
 
@@ -202,7 +249,8 @@ def build_parser():
                        description="Load a run's latest checkpoint and write a grid of samples.",
                        epilog="Examples:\n  minigen sample runs/autoencoder --n 64 --out grid.png\n"
                               "  minigen sample runs/vae --reconstruct\n"
-                              "  minigen sample runs/vae-2d --manifold --nrow 20",
+                              "  minigen sample runs/vae-2d --manifold --nrow 20\n"
+                              "  minigen sample runs/cgan --labels 0..9 --nrow 10",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", metavar="RUN", help="a run directory")
     p.add_argument("--n", type=int, default=64, help="number of images (64)")
@@ -216,6 +264,8 @@ def build_parser():
                        help="VAE: decode the latent line between two test digits, NROW steps per row")
     views.add_argument("--manifold", action="store_true",
                        help="VAE with --set latent=2: an NROW x NROW grid decoded over the latent plane")
+    p.add_argument("--labels", metavar="LABELS",
+                   help="cgan: one row of NROW samples per label, e.g. 0..9, 3 or 1,3,7")
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("eval", help="compute a trained run's metrics on held-out data",

@@ -231,9 +231,10 @@ def _loop(cfg, run, model, loader, start, total):
 
 
 def _write_samples(run, model, step):
+    n, nrow = getattr(model, "grid", (64, 8))  # (images, per row); cgan shows a row per digit
     with mg.no_grad():
-        images = model.sample(64)
-    save_image_grid(images, run.samples_dir / f"step_{step:06d}.png", nrow=8)
+        images = model.sample(n)
+    save_image_grid(images, run.samples_dir / f"step_{step:06d}.png", nrow=nrow)
 
 
 def load_run(run_path, device="cpu"):

@@ -1,0 +1,69 @@
+"""A class-conditional DCGAN (Mirza & Osindero 2014): the label y enters both players.
+
+    G(z, y): [z, onehot(y)] (N, nz + K, 1, 1) -> the DCGAN generator
+    D(x, y): [x, onehot(y) broadcast to H x W] (N, C + K, H, W) -> the DCGAN discriminator
+
+so D judges whether x is a real image *of class y*, and G must make the digit it is asked
+for. Losses and schedule are DCGAN's (``dcgan.py``), with y the batch's labels for the real
+images and, for the fakes, the same labels (so both halves of D's batch share one class mix).
+
+``minigen sample RUN --labels 0..9`` draws one row per requested digit.
+"""
+import numpy as np
+
+import minigen as mg
+from minigen import backend
+
+from .base import register_model
+from .dcgan import DCGAN
+from .gan import FIXED_NOISE_SEED, positive_int
+
+
+def one_hot(labels, k, device="cpu"):
+    """(N,) integer labels -> (N, K) float32 indicator rows."""
+    y = backend.as_numpy(labels).astype(np.int64)
+    if y.min() < 0 or y.max() >= k:
+        raise ValueError(f"labels must lie in 0..{k - 1}, got {y.min()}..{y.max()}")
+    return mg.tensor(np.eye(k, dtype=np.float32)[y], device=device)
+
+
+@register_model
+class ConditionalDCGAN(DCGAN):
+    name = "cgan"
+    defaults = {**DCGAN.defaults, "classes": 10}
+    grid = (100, 10)  # the training sample grids: ten rows, one digit each
+
+    def build(self):
+        self.n_classes = positive_int(self.config, "classes")
+        super().build()
+
+    def batch_labels(self, labels):
+        if labels is None:
+            raise ValueError("cgan: the data set has no labels; a conditional GAN needs them")
+        return one_hot(labels, self.n_classes, self.device)
+
+    def generate(self, z, labels=None):
+        y = labels.reshape(labels.shape[0], self.n_classes, 1, 1)
+        return self.G(mg.cat([z, y], axis=1))
+
+    def critic(self, x, labels=None):
+        n, _, h, w = x.shape
+        y = labels.reshape(n, self.n_classes, 1, 1) * mg.ones(n, self.n_classes, h, w, device=self.device)
+        return self.D(mg.cat([x, y], axis=1))
+
+    def _eval_generate(self, z, labels=None):
+        return super()._eval_generate(z, one_hot(labels, self.n_classes, self.device))
+
+    def sample(self, n):
+        """n images with labels 0, 0, ..., 1, 1, ...: row r of a 10-wide grid shows digit r."""
+        labels = (np.arange(n) // 10) % self.n_classes
+        return self._eval_generate(self.sample_noise(n), labels)
+
+    def sample_labels(self, labels, per_label):
+        """``per_label`` images of each requested label, label by label (one grid row each)."""
+        labels = np.repeat(np.asarray(labels, dtype=np.int64), per_label)
+        return self._eval_generate(self.sample_noise(len(labels)), labels)
+
+    def eval_batch(self, n):
+        labels = np.arange(n) % self.n_classes
+        return self._eval_generate(self.noise_array(FIXED_NOISE_SEED + 1, n), labels), labels

@@ -1,0 +1,79 @@
+"""DCGAN (Radford et al. 2016) trained with the GAN minimax game (Goodfellow et al. 2014).
+
+    min_G max_D  V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))],   D(x) = sigmoid(logit(x))
+
+Written with BCE(l, y) = -[y log sigmoid(l) + (1 - y) log(1 - sigmoid(l))] on logits l
+(evaluated as softplus(l) - y l, finite for any l):
+
+    D's loss: BCE(D(x), 1) + BCE(D(G(z)), 0) = -[log D(x) + log(1 - D(G(z)))]   (maximises V)
+    G's loss, non-saturating (default):  BCE(D(G(z)), 1) = -log D(G(z))
+    G's loss, saturating (the minimax one, ``--set g_loss=saturating``):
+                                         -BCE(D(G(z)), 0) = log(1 - D(G(z)))
+
+Both G losses have the same fixed point, but early in training D rejects fakes confidently,
+D(G(z)) ~ 0, where log(1 - D) is flat and its gradient vanishes; -log D is steep there.
+
+One step: D's update on a real batch and a fake batch (the fakes detached: D's step must
+not move G), then G's update through D on the same fakes. Adam(2e-4, betas (0.5, 0.999)).
+"""
+import minigen as mg
+from minigen.nn import functional as F
+from minigen.optim import Adam
+
+from .base import register_model
+from .gan import GANModel
+
+G_LOSSES = ("non-saturating", "saturating")
+
+
+def discriminator_loss(real_logits, fake_logits):
+    """BCE(D(x), 1) + BCE(D(G(z)), 0), each averaged over its batch."""
+    return (F.binary_cross_entropy_with_logits(real_logits, mg.ones_like(real_logits))
+            + F.binary_cross_entropy_with_logits(fake_logits, mg.zeros_like(fake_logits)))
+
+
+def generator_loss(fake_logits, kind="non-saturating"):
+    """Non-saturating: -mean log D(G(z)) = BCE(D(G(z)), 1).
+    Saturating (minimax): mean log(1 - D(G(z))) = -BCE(D(G(z)), 0)."""
+    if kind == "non-saturating":
+        return F.binary_cross_entropy_with_logits(fake_logits, mg.ones_like(fake_logits))
+    if kind == "saturating":
+        return -F.binary_cross_entropy_with_logits(fake_logits, mg.zeros_like(fake_logits))
+    raise ValueError(f"--set g_loss={kind!r}: expected one of {', '.join(G_LOSSES)}")
+
+
+@register_model
+class DCGAN(GANModel):
+    name = "dcgan"
+    defaults = {**GANModel.common_defaults, "lr": 2e-4, "steps": 2000, "g_loss": "non-saturating"}
+
+    def build(self):
+        self.g_loss = self.config.get("g_loss", "non-saturating")
+        if self.g_loss not in G_LOSSES:
+            raise ValueError(f"--set g_loss={self.g_loss!r}: expected one of {', '.join(G_LOSSES)}")
+        self.build_networks()
+        lr = self.lr()
+        self.optimizers = {"G": Adam(self.G.parameters(), lr=lr, betas=(0.5, 0.999)),
+                           "D": Adam(self.D.parameters(), lr=lr, betas=(0.5, 0.999))}
+
+    def batch_labels(self, labels):
+        """The labels a step conditions on (cgan); None for an unconditional GAN."""
+        return None
+
+    def train_step(self, images, labels):
+        y = self.batch_labels(labels)
+        fake = self.generate(self.noise(images.shape[0]), y)
+        real_logits = self.critic(images, y)
+        fake_logits = self.critic(fake.detach(), y)
+        loss_d = discriminator_loss(real_logits, fake_logits)
+        self.optimizers["D"].zero_grad()
+        loss_d.backward()
+        self.optimizers["D"].step()
+
+        loss_g = generator_loss(self.critic(fake, y), self.g_loss)
+        self.optimizers["G"].zero_grad()
+        loss_g.backward()
+        self.optimizers["G"].step()
+        with mg.no_grad():  # D's belief on this batch, before its update: 1/2 at the game's optimum
+            d_real, d_fake = mg.sigmoid(real_logits).mean(), mg.sigmoid(fake_logits).mean()
+        return {"loss_d": loss_d, "loss_g": loss_g, "d_real": d_real, "d_fake": d_fake}

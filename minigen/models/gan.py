@@ -1,0 +1,106 @@
+"""What every GAN model shares: a generator G, a critic D, noise z ~ N(0, I), fixed noise for
+comparable sample grids, and sample-quality metrics from minigen's digit classifier.
+
+Subclasses (dcgan.py, cgan.py, wgan.py) choose the losses, optimizers and update schedule.
+Settings common to all (``--set key=value``): ``nz`` (100), ``g_width`` (128: G's last hidden
+width), ``d_width`` (64: D's first width), ``eval_samples`` (1000 generated images for
+``minigen eval``).
+"""
+import numpy as np
+
+import minigen as mg
+from minigen import backend
+from minigen.nn import init
+
+from . import gan_nets
+from .base import GenerativeModel, check_positive
+
+FIXED_NOISE_SEED = 20160107  # the z's the sample grids show; a generator of its own (see vae.py)
+
+
+def positive_int(config, key):
+    value = config.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"--set {key}={value!r}: expected a positive integer")
+    return int(value)
+
+
+class GANModel(GenerativeModel):
+    data_range = "symmetric"  # G ends in tanh
+    common_defaults = {"batch_size": 64, "nz": 100, "g_width": 128, "d_width": 64,
+                       "eval_samples": 1000}
+    n_classes = 0             # cgan: the number of labels G and D are conditioned on
+    critic_norm = "batch"
+
+    def build_networks(self):
+        """G and D from the config, DCGAN-initialised: N(0, 0.02) conv weights, N(1, 0.02)
+        batch-norm scales (Radford et al. 2016, section 4)."""
+        c, h, w = self.image_shape
+        if h != w:
+            raise ValueError(f"{self.name}: images are {h}x{w}; the DCGAN networks need square images")
+        self.nz = positive_int(self.config, "nz")
+        self.eval_samples = positive_int(self.config, "eval_samples")
+        self.G = gan_nets.generator(self.nz + self.n_classes, c, h, positive_int(self.config, "g_width"))
+        self.D = gan_nets.discriminator(c + self.n_classes, h, positive_int(self.config, "d_width"),
+                                        norm=self.config.get("critic_norm", self.critic_norm))
+        init.dcgan_init_(self.G)
+        init.dcgan_init_(self.D)
+        self.networks = {"G": self.G, "D": self.D}
+        self.fixed_noise = self.noise_array(FIXED_NOISE_SEED, 100)
+
+    def lr(self):
+        return check_positive(self.config, "lr")
+
+    def noise_array(self, seed, n):
+        """n draws of z ~ N(0, I) from a generator of their own, (n, nz, 1, 1) float32."""
+        return np.random.default_rng(seed).standard_normal((n, self.nz, 1, 1)).astype(np.float32)
+
+    def noise(self, n):
+        """Fresh z ~ N(0, I) from minigen's seeded generator, (n, nz, 1, 1), on the device."""
+        return mg.randn(n, self.nz, 1, 1, device=self.device)
+
+    def generate(self, z, labels=None):
+        """G(z) in training mode (batch statistics), with the graph."""
+        return self.G(z)
+
+    def critic(self, x, labels=None):
+        return self.D(x)
+
+    # --- looking at it ------------------------------------------------------------------
+    def _eval_generate(self, z, labels=None):
+        """G(z) with batch norm's running statistics and no graph, in batches of 500."""
+        was_training = self.G.training
+        self.G.eval()
+        out = []
+        with mg.no_grad():
+            for i in range(0, len(z), 500):
+                lab = None if labels is None else labels[i:i + 500]
+                out.append(self.generate(mg.tensor(z[i:i + 500], device=self.device), lab).data)
+        self.G.train(was_training)
+        return mg.Tensor(backend.get_array_module(out[0]).concatenate(out))
+
+    def sample_noise(self, n):
+        """The fixed noise while n <= 100, then more from a seed of its own."""
+        z = self.fixed_noise[:n]
+        if n > len(z):
+            z = np.concatenate([z, self.noise_array(FIXED_NOISE_SEED + n, n - len(z))])
+        return z
+
+    def sample(self, n):
+        """n images G(z) in [-1, 1], z the fixed noise (the same every call)."""
+        return self._eval_generate(self.sample_noise(n))
+
+    def evaluate(self, images, train_images=None, classifier="mnist"):
+        """Sample quality of ``eval_samples`` generated images against ``images`` (held-out,
+        in [-1, 1]) and, for the real-vs-real floor, ``train_images``: FLD, classifier
+        Inception score, class coverage, confident fraction (``minigen.metrics``)."""
+        from minigen.metrics import load_classifier, sample_quality
+        fake, labels = self.eval_batch(self.eval_samples)
+        unit = lambda x: (backend.as_numpy(getattr(x, "data", x)).astype(np.float32) + 1) / 2  # noqa: E731
+        train = unit(train_images) if train_images is not None else unit(images)
+        return sample_quality(unit(fake), unit(images), train, labels=labels,
+                              classifier=load_classifier(classifier))
+
+    def eval_batch(self, n):
+        """(n generated images, the labels they were asked for or None) for ``evaluate``."""
+        return self._eval_generate(self.noise_array(FIXED_NOISE_SEED + 1, n)), None

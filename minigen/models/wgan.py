@@ -1,0 +1,144 @@
+"""Wasserstein GANs: WGAN with weight clipping (Arjovsky, Chintala & Bottou 2017) and WGAN-GP
+(Gulrajani et al. 2017).
+
+The critic D is any real-valued function (no sigmoid). By the Kantorovich-Rubinstein duality
+
+    W(p_data, p_g) = sup_{||D||_L <= 1}  E_x[D(x)] - E_z[D(G(z))]
+
+so the critic maximises that gap over (roughly) 1-Lipschitz functions, and G then lowers it:
+
+    critic's loss:     E_z[D(G(z))] - E_x[D(x)]      (its negative is the estimate of W)
+    generator's loss: -E_z[D(G(z))]
+
+How the critic is kept Lipschitz:
+* WGAN clips every critic parameter to [-c, c] after each update, c = 0.01 (normalisation
+  parameters too, as the reference code does): a crude bound on the Lipschitz constant.
+  RMSprop(5e-5), n_critic = 5 critic updates per G update, and the reference code's warm
+  start: 100 critic updates for each of the first 25 G updates and for every 500th.
+* WGAN-GP adds lambda * E_xhat[(||grad_xhat D(xhat)||_2 - 1)^2] on random interpolates
+  xhat = eps x + (1 - eps) G(z), eps ~ U[0, 1] per sample, lambda = 10: the optimal critic
+  has unit gradient norm on the lines between p_data and p_g. The penalty's gradient with
+  respect to the critic's weights differentiates a gradient (double backprop:
+  ``mg.grad(..., create_graph=True)``). Adam(1e-4, betas (0, 0.9)), n_critic = 5, and no
+  batch norm in the critic (it couples the samples the per-sample penalty treats apart):
+  ``--set critic_norm=none`` (default) or ``layer``.
+
+One ``minigen train`` step is one critic update on one batch of real images; after every
+n_critic of them G is updated once. So ``--steps`` counts critic updates; ``gen_iters`` in the
+log counts G's.
+"""
+import minigen as mg
+from minigen.optim import Adam, RMSprop, clip_weights_
+
+from .base import register_model, check_positive
+from .gan import GANModel, positive_int
+
+
+def wasserstein_losses(real_scores, fake_scores):
+    """(critic's loss E[D(G(z))] - E[D(x)], generator's loss -E[D(G(z))]) from the scores."""
+    return fake_scores.mean() - real_scores.mean(), -fake_scores.mean()
+
+
+def gradient_penalty(critic, real, fake, eps):
+    """lambda-free penalty and the gradient norms it is built from:
+
+        xhat_i = eps_i x_i + (1 - eps_i) xfake_i
+        n_i    = ||grad_xhat D(xhat)_i||_2   over all of C x H x W of sample i
+        GP     = mean_i (n_i - 1)^2
+
+    ``eps`` is (N, 1, 1, 1). Returns (GP, n) with GP differentiable with respect to the
+    critic's parameters (the gradient is taken with create_graph=True). The 1e-12 inside the
+    square root keeps its derivative finite where a gradient is exactly zero."""
+    with mg.no_grad():
+        x_hat = eps * real.detach() + (1 - eps) * fake.detach()
+    x_hat.requires_grad_(True)
+    scores = critic(x_hat)
+    (g,) = mg.grad(scores.sum(), [x_hat], create_graph=True)
+    norms = mg.sqrt((g * g).sum(axis=tuple(range(1, g.ndim))) + 1e-12)
+    return ((norms - 1) ** 2).mean(), norms
+
+
+@register_model
+class WGAN(GANModel):
+    name = "wgan"
+    defaults = {**GANModel.common_defaults, "lr": 5e-5, "steps": 5000, "n_critic": 5,
+                "clip": 0.01, "warm_start": 25, "critic_norm": "batch"}
+
+    def build(self):
+        self.n_critic = positive_int(self.config, "n_critic")
+        self.warm_start = self.config.get("warm_start", 0)
+        if isinstance(self.warm_start, bool) or not isinstance(self.warm_start, int) or self.warm_start < 0:
+            raise ValueError(f"--set warm_start={self.warm_start!r}: expected an integer >= 0")
+        self.build_networks()
+        self.make_optimizers()
+        self.gen_iters, self.critic_iters = 0, 0
+
+    def make_optimizers(self):
+        self.clip = check_positive(self.config, "clip")
+        self.optimizers = {"G": RMSprop(self.G.parameters(), lr=self.lr()),
+                           "D": RMSprop(self.D.parameters(), lr=self.lr())}
+
+    def critic_updates_now(self):
+        """n_critic, or 100 during the warm start: the reference code's schedule."""
+        if self.warm_start and (self.gen_iters < self.warm_start or self.gen_iters % 500 == 0):
+            return 100
+        return self.n_critic
+
+    def critic_penalty(self, real, fake):
+        """Extra critic loss terms and logged values: none for WGAN (it clips instead)."""
+        return 0.0, {}
+
+    def after_critic_step(self):
+        clip_weights_(self.D.parameters(), self.clip)
+
+    def train_step(self, images, labels):
+        fake = self.generate(self.noise(images.shape[0])).detach()
+        real_scores, fake_scores = self.critic(images), self.critic(fake)
+        loss_d, loss_g = wasserstein_losses(real_scores, fake_scores)
+        penalty, logged = self.critic_penalty(images, fake)
+        opt = self.optimizers["D"]
+        opt.zero_grad()
+        (loss_d + penalty).backward()
+        opt.step()
+        self.after_critic_step()
+        self.critic_iters += 1
+
+        if self.critic_iters >= self.critic_updates_now():
+            _, loss_g = wasserstein_losses(real_scores.detach(), self.critic(self.generate(self.noise(images.shape[0]))))
+            self.optimizers["G"].zero_grad()
+            loss_g.backward()
+            self.optimizers["G"].step()
+            self.gen_iters, self.critic_iters = self.gen_iters + 1, 0
+        # loss_g: the generator's loss of its latest update, or on this batch's fakes between updates
+        return {"loss_d": loss_d + penalty, "wasserstein": -loss_d.detach(), "loss_g": loss_g.detach(),
+                **logged, "gen_iters": self.gen_iters}
+
+    def extra_state(self):
+        return {"gen_iters": self.gen_iters, "critic_iters": self.critic_iters}
+
+    def load_extra_state(self, state):
+        self.gen_iters = int(state.get("gen_iters", 0))
+        self.critic_iters = int(state.get("critic_iters", 0))
+
+
+@register_model
+class WGANGP(WGAN):
+    name = "wgan-gp"
+    defaults = {**GANModel.common_defaults, "lr": 1e-4, "steps": 5000, "n_critic": 5,
+                "gp_lambda": 10.0, "warm_start": 0, "critic_norm": "none"}
+
+    def make_optimizers(self):
+        self.gp_lambda = check_positive(self.config, "gp_lambda")
+        if self.config.get("critic_norm", "none") == "batch":
+            raise ValueError("--set critic_norm=batch: WGAN-GP's penalty is per sample and batch norm "
+                             "mixes the samples of a batch; use none or layer (Gulrajani et al., sec. 4)")
+        self.optimizers = {"G": Adam(self.G.parameters(), lr=self.lr(), betas=(0.0, 0.9)),
+                           "D": Adam(self.D.parameters(), lr=self.lr(), betas=(0.0, 0.9))}
+
+    def critic_penalty(self, real, fake):
+        eps = mg.rand(real.shape[0], 1, 1, 1, device=self.device)
+        gp, norms = gradient_penalty(self.critic, real, fake, eps)
+        return self.gp_lambda * gp, {"gp": gp.detach(), "grad_norm": norms.detach().mean()}
+
+    def after_critic_step(self):
+        pass
