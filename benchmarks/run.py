@@ -25,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 from timing import median_interleaved  # noqa: E402
+from minigen.models.gan_nets import discriminator, generator  # noqa: E402
 
 
 def set_threads(n):
@@ -35,15 +36,8 @@ def set_threads(n):
 # ----------------------------------------------------------------------------- networks
 
 def dcgan_nets(nn, c=1, nz=100):
-    g = nn.Sequential(
-        nn.ConvTranspose2d(nz, 256, 7, 1, 0), nn.BatchNorm2d(256), nn.ReLU(),
-        nn.ConvTranspose2d(256, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.ReLU(),
-        nn.ConvTranspose2d(128, c, 4, 2, 1), nn.Tanh())
-    d = nn.Sequential(
-        nn.Conv2d(c, 64, 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
-        nn.Conv2d(128, 1, 7, 1, 0))
-    return g, d
+    """The ``dcgan`` model's G and D (minigen/models/gan_nets.py), built with ``nn``."""
+    return generator(nz, c, 28, 128, nn=nn), discriminator(c, 28, 64, "batch", nn=nn)
 
 
 def vae_nets(nn, latent=16):

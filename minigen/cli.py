@@ -65,6 +65,8 @@ def _cmd_sample(args):
     except TrainingError as exc:
         raise UserError(str(exc)) from None
     view = next((v for v in _SAMPLE_VIEWS if getattr(args, v)), None)
+    if args.labels is not None and view is not None:
+        raise UserError(f"--labels and --{view} are different views; pass one of them")
     if args.labels is not None:
         if not hasattr(model, "sample_labels"):
             raise UserError(f"--labels {args.labels}: the {model.name!r} model is not class-conditional "
@@ -82,6 +84,11 @@ def _cmd_sample(args):
 
 
 _SAMPLE_VIEWS = ("reconstruct", "interpolate", "manifold")
+
+
+def _held_out_split(data):
+    """The split that metrics and views use: the test split where the data set has one."""
+    return "test" if data in ("embedded", "mnist", "fashion-mnist") else "train"
 
 
 def _parse_labels(text, n_classes):
@@ -108,7 +115,7 @@ def _sample_view(model, view, args, run):
         raise UserError(f"--{view}: the {model.name!r} model does not support this view "
                         "(it has no encoder/latent space; try a vae run)")
     cfg = run.read_config()["train"]
-    test = load_dataset(cfg["data"], "test" if cfg["data"] == "embedded" else "train")
+    test = load_dataset(cfg["data"], _held_out_split(cfg["data"]))
     transform = to_symmetric if model.data_range == "symmetric" else to_unit
     try:
         if view == "reconstruct":
@@ -142,7 +149,7 @@ def _cmd_eval(args):
         model, cfg, run = load_run(args.run, args.device)
     except TrainingError as exc:
         raise UserError(str(exc)) from None
-    test = load_dataset(cfg.data, "test" if cfg.data == "embedded" else "train")
+    test = load_dataset(cfg.data, _held_out_split(cfg.data))
     from .data import to_symmetric, to_unit
     transform = to_symmetric if model.data_range == "symmetric" else to_unit
     options = {}

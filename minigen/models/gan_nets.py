@@ -16,13 +16,16 @@ with w = 128 and d = 64 by default (G: 256 -> 128 channels, D: 64 -> 128).
 
 D never ends in a sigmoid: the GAN losses take logits (BCE-with-logits, stable for any
 logit), and a Wasserstein critic's output is a score, not a probability.
+
+Each builder takes the layer library as ``nn`` (default ``minigen.nn``): passing ``torch.nn``
+builds the identical PyTorch network, which is how ``benchmarks/run.py`` times both.
 """
-from minigen import nn
+import minigen.nn
 
 NORMS = ("batch", "layer", "none")
 
 
-def _norm(kind, channels, size):
+def _norm(nn, kind, channels, size):
     """The critic's normalisation: batch norm (DCGAN, WGAN), layer norm over (C, H, W) or
     nothing (WGAN-GP: its penalty is per sample, and batch norm mixes the samples)."""
     if kind == "batch":
@@ -40,7 +43,7 @@ def _check_size(size):
                          "(MNIST-like data is 28x28; CelebA is prepared at 64x64)")
 
 
-def generator(nz=100, channels=1, size=28, width=128):
+def generator(nz=100, channels=1, size=28, width=128, nn=minigen.nn):
     """G: z (N, nz, 1, 1) -> images (N, channels, size, size) in [-1, 1]."""
     _check_size(size)
     if size == 28:
@@ -56,7 +59,7 @@ def generator(nz=100, channels=1, size=28, width=128):
     return nn.Sequential(*layers)
 
 
-def discriminator(channels=1, size=28, width=64, norm="batch"):
+def discriminator(channels=1, size=28, width=64, norm="batch", nn=minigen.nn):
     """D: images (N, channels, size, size) -> one logit or score per image, (N, 1, 1, 1)."""
     _check_size(size)
     widths = [width, 2 * width] if size == 28 else [width, 2 * width, 4 * width, 8 * width]
@@ -64,6 +67,6 @@ def discriminator(channels=1, size=28, width=64, norm="batch"):
     side = size // 2
     for cin, cout in zip(widths, widths[1:]):
         side //= 2
-        layers += [nn.Conv2d(cin, cout, 4, 2, 1), *_norm(norm, cout, side), nn.LeakyReLU(0.2)]
+        layers += [nn.Conv2d(cin, cout, 4, 2, 1), *_norm(nn, norm, cout, side), nn.LeakyReLU(0.2)]
     layers += [nn.Conv2d(widths[-1], 1, side, 1, 0)]  # one output over the whole side x side map
     return nn.Sequential(*layers)

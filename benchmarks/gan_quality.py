@@ -1,0 +1,115 @@
+"""Sample quality of the GAN family on a fixed CPU budget (issue 5's targets).
+
+    python benchmarks/gan_quality.py [--data embedded] [--runs runs/quality] [--train]
+                                     [--models dcgan,cgan,wgan-gp,wgan] [--threads 1]
+
+With --train, each model is trained with the command printed beside its row (steps chosen so
+the run takes about 10 minutes on a 2-core CPU at the step rate of ``benchmarks/run.py``);
+without it, existing runs in --runs are evaluated. Each run is then scored with
+``minigen eval`` (FLD with its real-vs-real floor and noise ceiling, classifier Inception
+score, class coverage, confident fraction, cgan label accuracy), and the script prints a
+Markdown table, writes the final sample grids side by side to
+``benchmarks/figures/gan_samples_<data>.png`` and each WGAN's critic estimate against the step
+to ``benchmarks/figures/wgan_estimate_<data>.png``.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# steps that fit ~10 minutes at the measured uncontended 2-thread step times (batch 64)
+STEPS = {"dcgan": 1700, "cgan": 1300, "wgan-gp": 2000, "wgan": 3000}
+
+
+def train_command(model, data, runs):
+    return ["minigen", "train", model, "--data", data, "--steps", str(STEPS[model]), "--out",
+            str(runs / model), "--sample-every", "100", "--checkpoint-every", "500", "--overwrite",
+            "--no-progress"]
+
+
+def run(cmd, env):
+    print("$", " ".join(cmd), flush=True)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env)
+    return time.perf_counter() - t0
+
+
+def last_row(run_dir):
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line]
+    return rows[-1], rows
+
+
+def table(results):
+    head = ("| model | steps | train wall s | FLD (floor / noise) | IS | classes | class KL | "
+            "confident | label acc |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    lines = [head]
+    for name, r in results.items():
+        m = r["metrics"]
+        acc = f"{m['label_accuracy']:.3f}" if "label_accuracy" in m else "–"
+        lines.append(f"| {name} | {r['steps']} | {r['wall']:.0f} | {m['fld']:.2f} ({m['fld_floor']:.2f} / "
+                     f"{m['fld_noise']:.0f}) | {m['inception_score']:.2f} | {m['classes_covered']}/10 | "
+                     f"{m['class_kl']:.3f} | {m['confident_fraction']:.3f} | {acc} |")
+    return "\n".join(lines)
+
+
+def figures(results, runs, data):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    names = list(results)
+    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.4), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        grid = sorted((runs / name / "samples").glob("step_*.png"))[-1]
+        ax.imshow(plt.imread(grid), cmap="gray")
+        ax.set_title(f"{name}, step {results[name]['steps']}", fontsize=9)
+        ax.axis("off")
+    fig.tight_layout()
+    out = HERE / "figures" / f"gan_samples_{data}.png"
+    fig.savefig(out, dpi=90)
+    plt.close(fig)
+    wgans = [n for n in names if n.startswith("wgan")]
+    if wgans:
+        fig, axes = plt.subplots(1, len(wgans), figsize=(4 * len(wgans), 3), squeeze=False)
+        for ax, name in zip(axes[0], wgans):
+            rows = results[name]["rows"]
+            ax.plot([r["step"] for r in rows], [r["wasserstein"] for r in rows], lw=0.8)
+            ax.set_title(f"{name}: critic's estimate of W", fontsize=9)
+            ax.set_xlabel("critic step")
+            ax.set_ylabel("E[D(x)] - E[D(G(z))]")
+            ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(HERE / "figures" / f"wgan_estimate_{data}.png", dpi=90)
+        plt.close(fig)
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default="embedded")
+    p.add_argument("--runs", default="runs/quality", help="where the runs are (or go, with --train)")
+    p.add_argument("--models", default="dcgan,cgan,wgan-gp,wgan")
+    p.add_argument("--train", action="store_true", help="train the runs first (about 40 minutes)")
+    p.add_argument("--threads", type=int, default=1, help="BLAS threads (1 when the machine is shared)")
+    args = p.parse_args()
+    runs = Path(args.runs) / args.data
+    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "OPENBLAS_NUM_THREADS": str(args.threads)}
+    results = {}
+    for name in args.models.split(","):
+        wall = run(train_command(name, args.data, runs), env) if args.train else None
+        last, rows = last_row(runs / name)
+        wall = wall if wall is not None else last["time"]
+        run(["minigen", "eval", str(runs / name)], env)
+        metrics = json.loads((runs / name / "eval.json").read_text())
+        results[name] = {"steps": last["step"], "wall": wall, "metrics": metrics, "rows": rows}
+    print()
+    print(table(results))
+    print(f"\nsample grids: {figures(results, runs, args.data)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
