@@ -86,9 +86,12 @@ def _cmd_sample(args):
 _SAMPLE_VIEWS = ("reconstruct", "interpolate", "manifold")
 
 
-def _held_out_split(data):
-    """The split that metrics and views use: the test split where the data set has one."""
-    return "test" if data in ("embedded", "mnist", "fashion-mnist") else "train"
+def _held_out_split(data, model=None):
+    """The split that metrics and views use: the test split where the data set has one
+    (a model with its own ``load_data``, CycleGAN, always has testA/testB)."""
+    if data in ("embedded", "mnist", "fashion-mnist") or hasattr(model, "load_data"):
+        return "test"
+    return "train"
 
 
 def _parse_labels(text, n_classes):
@@ -149,7 +152,11 @@ def _cmd_eval(args):
         model, cfg, run = load_run(args.run, args.device)
     except TrainingError as exc:
         raise UserError(str(exc)) from None
-    test = load_dataset(cfg.data, _held_out_split(cfg.data))
+    from .training.loop import load_split
+    try:
+        test = load_split(cfg.model, cfg.data, _held_out_split(cfg.data, model))
+    except (ValueError, OSError) as exc:
+        raise UserError(str(exc)) from None
     from .data import to_symmetric, to_unit
     transform = to_symmetric if model.data_range == "symmetric" else to_unit
     options = {}
@@ -162,6 +169,8 @@ def _cmd_eval(args):
     from .models.gan import GANModel
     if isinstance(model, GANModel):
         options.update(_gan_eval_options(cfg, transform))
+    if hasattr(test, "paired"):  # CycleGAN's domains: is test B the known translation of test A?
+        options.update(labels=test.labels, paired=test.paired)
     metrics = model.evaluate(mg.tensor(transform(test.images), device=args.device), **options)
     if isinstance(model, GANModel):
         from .metrics import format_report

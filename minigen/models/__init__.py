@@ -8,3 +8,4 @@ from .base import GenerativeModel, MODELS, register_model, get_model_class
 from . import autoencoder  # noqa: F401  (registers "autoencoder")
 from . import vae  # noqa: F401  (registers "vae")
 from . import dcgan, cgan, wgan  # noqa: F401  (register "dcgan", "cgan", "wgan", "wgan-gp")
+from . import cyclegan  # noqa: F401  (registers "cyclegan")

@@ -73,6 +73,12 @@ class _Interrupt:
             signal.signal(signal.SIGINT, self.previous)
 
 
+def load_split(model, data, split):
+    """Split ``split`` of ``data`` as model ``model`` reads it: through the model's own
+    ``load_data`` where it has one (CycleGAN's two domains side by side), else ``load_dataset``."""
+    return (getattr(get_model_class(model), "load_data", None) or load_dataset)(data, split)
+
+
 def _check_positive(name, value, kind):
     if value is None:
         return None
@@ -144,7 +150,7 @@ def train(cfg):
     try:
         backend.check_device(cfg.device)
         model_cls = get_model_class(cfg.model)
-        dataset = load_dataset(cfg.data, "train")
+        dataset = load_split(cfg.model, cfg.data, "train")
     except (RuntimeError, ValueError, OSError) as exc:
         raise TrainingError(str(exc)) from None
     settings = _settings(cfg, model_cls)
@@ -179,7 +185,7 @@ def train(cfg):
 
 def _held_out(cfg, model, loader):
     """A fixed batch of test images (the probe for reconstructions), on the device."""
-    test = load_dataset(cfg.data, "test") if cfg.data == "embedded" else loader.dataset
+    test = load_split(cfg.model, cfg.data, "test") if cfg.data == "embedded" else loader.dataset
     transform = loader.transform
     return mg.tensor(transform(test.images[:32]), device=cfg.device)
 
@@ -247,7 +253,7 @@ def load_run(run_path, device="cpu"):
     cfg.device = device
     try:
         backend.check_device(device)
-        dataset = load_dataset(cfg.data, "train")
+        dataset = load_split(cfg.model, cfg.data, "train")
         model, loader = build(cfg, saved["settings"], dataset)
     except (RuntimeError, ValueError, OSError) as exc:
         raise TrainingError(str(exc)) from None
