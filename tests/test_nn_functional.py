@@ -33,6 +33,9 @@ CONFIGS = [  # (x shape, w shape, stride, padding, dilation, groups)
     ((2, 4, 8, 6), (6, 2, 4, 3), (2, 1), (1, 0), (1, 1), 2),
     ((1, 3, 9, 8), (3, 1, 3, 3), (3, 2), (2, 2), (2, 1), 3),
     ((3, 2, 5, 5), (5, 2, 1, 1), (1, 1), (0, 0), (1, 1), 1),
+    # stride 1 with fewer output than input channels: the input gradient takes the flip path
+    ((2, 5, 7, 6), (2, 5, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    ((1, 4, 9, 8), (3, 4, 3, 2), (1, 1), (2, 0), (2, 1), 1),
 ]
 
 
@@ -57,6 +60,24 @@ def test_conv_transpose2d_is_the_adjoint_of_conv2d(xs, ws, stride, padding, dila
     lhs = float((y.numpy() * g.numpy()).sum())
     rhs = float((x.numpy() * xt.numpy()).sum())
     assert lhs == pytest.approx(rhs, rel=1e-10)
+
+
+@pytest.mark.parametrize("xs, ws, padding, dilation", [((2, 5, 7, 6), (2, 5, 3, 3), (1, 1), (1, 1)),
+                                                     ((1, 4, 9, 8), (3, 4, 3, 2), (2, 0), (2, 1)),
+                                                     ((2, 6, 8, 8), (1, 6, 7, 7), (3, 3), (1, 1))])
+def test_input_gradient_by_flipped_kernel_equals_col2im(xs, ws, padding, dilation):
+    from minigen.nn.functional import conv as C
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal(ws)
+    p = C._ConvParams((1, 1), padding, dilation, 1)
+    gy = rng.standard_normal((xs[0], ws[0]) + tuple(
+        C.conv_output_size(xs[2 + a], ws[2 + a], 1, padding[a], dilation[a]) for a in (0, 1)))
+    assert C._flip_is_cheaper(p, w.shape)
+    by_flip = C._conv_input_grad_by_flip(p, gy, w)
+    dcols = (w.reshape(ws[0], -1).T @ gy.transpose(1, 0, 2, 3).reshape(ws[0], -1))
+    by_col2im = col2im_array(dcols.reshape(ws[1], ws[2], ws[3], *gy.shape[:1], *gy.shape[2:]), xs,
+                             ws[2:], (1, 1), padding, dilation)
+    np.testing.assert_allclose(by_flip, by_col2im, atol=1e-12)
 
 
 def test_im2col_and_col2im_are_adjoint():

@@ -22,7 +22,7 @@ al. 2017), detached, each critic's loss halved (it then learns at half G's rate)
 betas (0.5, 0.999)), the rate constant for the first half of the steps and then decaying
 linearly to 0. Weights N(0, 0.02).
 
-Settings (``--set``): ngf (32), ndf (32), n_blocks (4), n_layers (2), lambda_cyc (10),
+Settings (``--set``): ngf (16; the paper's 64 at 256 px), ndf (16), n_blocks (4), n_layers (2), lambda_cyc (10),
 lambda_id ("auto"), pool_size (50).
 """
 import numpy as np
@@ -95,7 +95,7 @@ def normal_init_(module):
 @register_model
 class CycleGAN(GenerativeModel):
     name = "cyclegan"
-    defaults = {"lr": 2e-4, "batch_size": 8, "steps": 3000, "ngf": 32, "ndf": 32, "n_blocks": 4,
+    defaults = {"lr": 2e-4, "batch_size": 8, "steps": 3000, "ngf": 16, "ndf": 16, "n_blocks": 4,
                 "n_layers": 2, "lambda_cyc": 10.0, "lambda_id": "auto", "pool_size": 50}
     data_range = "symmetric"
     grid = (64, 8)

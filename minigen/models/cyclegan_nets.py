@@ -34,7 +34,7 @@ class ResidualBlock(nn.Module):
         return x + self.block(x)
 
 
-def resnet_generator(in_channels, out_channels, ngf=32, n_blocks=4):
+def resnet_generator(in_channels, out_channels, ngf=16, n_blocks=4):
     """(N, in_channels, H, W) -> (N, out_channels, H, W) in [-1, 1]; H and W divisible by 4."""
     layers = [nn.ReflectionPad2d(3), nn.Conv2d(in_channels, ngf, 7), nn.InstanceNorm2d(ngf), nn.ReLU()]
     for mult in (1, 2):  # downsample twice
@@ -47,7 +47,7 @@ def resnet_generator(in_channels, out_channels, ngf=32, n_blocks=4):
     return nn.Sequential(*layers)
 
 
-def patchgan(in_channels, ndf=32, n_layers=2):
+def patchgan(in_channels, ndf=16, n_layers=2):
     """(N, in_channels, H, W) -> a map of patch scores (N, 1, H / 2^n_layers - 2, ...)."""
     layers = [nn.Conv2d(in_channels, ndf, 4, 2, 1), nn.LeakyReLU(0.2)]
     width = ndf
