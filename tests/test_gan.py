@@ -14,7 +14,7 @@ from minigen.models.wgan import gradient_penalty, wasserstein_losses
 from minigen.nn import functional as F
 from minigen.training import TrainConfig, train
 
-TINY = {"g_width": 8, "d_width": 8, "nz": 8}
+TINY = {"g_width": 8, "d_width": 8, "nz": 8, "eval_samples": 200}
 
 
 def log_sigmoid(a):
@@ -191,6 +191,12 @@ def test_train_and_sample_each_gan_from_the_command_line(tmp_path, capsys):
         assert main(args) == 0
         assert main(["sample", str(out), "--n", "16", "--out", str(out / "s.png")]) == 0
         assert Image.open(out / "s.png").size[0] > 28
+    capsys.readouterr()
+    assert main(["eval", str(tmp_path / "cgan")]) == 0
+    printed = capsys.readouterr().out
+    for text in ("FLD", "real-vs-real floor", "Inception score", "classes covered", "requested label"):
+        assert text in printed
+    assert (tmp_path / "cgan" / "eval.json").exists()
     assert main(["sample", str(tmp_path / "cgan"), "--labels", "0..9", "--nrow", "5"]) == 0
     w, h = Image.open(tmp_path / "cgan" / "labels.png").size
     assert h > w  # ten rows of five
