@@ -14,7 +14,6 @@ nbclient is missing; the execution tests skip with a clear reason there.
 import json
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"
 SOLUTIONS = LESSONS / "solutions"
-EXPECTED = ("00_autograd", "01_convolution", "02_batchnorm_and_gpu", "03_vae")
+EXPECTED = ("00_autograd", "01_convolution", "02_batchnorm_and_gpu", "03_vae", "04_gan", "05_wgan",
+            "06_cyclegan")
 
 LESSON_PATHS = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
 SOLUTION_PATHS = sorted(SOLUTIONS.glob("[0-9][0-9]_*_solutions.ipynb"))
@@ -223,14 +223,13 @@ def test_notebook_runs_top_to_bottom_in_fast_mode(path):
     client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
                                      record_timing=False,
                                      resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
+    # No wall-clock assertion (the project's rule: no timing assertions in tests; shared CI
+    # machines vary several-fold). CELL_TIMEOUT_S only stops a hung kernel.
     try:
         client.execute(env=env)
     except (CellExecutionError, CellTimeoutError) as exc:
         message = _failure(path, nb, injected_at) or f"{_rel(path)}: {type(exc).__name__}: {exc}"
         pytest.fail(message, pytrace=False)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 60, f"{_rel(path)} took {elapsed:.0f} s in fast mode (budget: 60 s)"
 
     checks = [c for c in nb.cells if c.cell_type == "code" and "self-check" in c.metadata.get("tags", [])]
     assert checks, f"{_rel(path)}: no self-check cells ran"
