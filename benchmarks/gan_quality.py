@@ -1,7 +1,8 @@
 """Sample quality of the GAN family on a fixed CPU budget (issue 5's targets).
 
     python benchmarks/gan_quality.py [--data embedded] [--runs runs/quality] [--train]
-                                     [--models dcgan,cgan,wgan-gp,wgan] [--threads 1]
+                                     [--models dcgan,dcgan-narrow,cgan,wgan-gp,wgan,wgan-nowarm]
+                                     [--threads 1]
 
 With --train, each model is trained with the command printed beside its row (steps chosen so
 the run takes about 10 minutes on a 2-core CPU at the step rate of ``benchmarks/run.py``);
@@ -22,14 +23,22 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-# steps that fit ~10 minutes at the measured uncontended 2-thread step times (batch 64)
-STEPS = {"dcgan": 1700, "cgan": 1300, "wgan-gp": 2000, "wgan": 3000}
+# name: (model, steps, extra settings). Steps are sized to ~10 minutes at the uncontended
+# 2-thread step times of benchmarks/run.py (DCGAN step at batch 64: 0.34 s).
+RUNS = {
+    "dcgan": ("dcgan", 1700, []),
+    "dcgan-narrow": ("dcgan", 5000, ["--set", "g_width=64", "--set", "d_width=32"]),
+    "cgan": ("cgan", 1300, []),
+    "wgan-gp": ("wgan-gp", 2000, []),
+    "wgan": ("wgan", 1500, []),                                   # the reference warm start
+    "wgan-nowarm": ("wgan", 3000, ["--set", "warm_start=0"]),
+}
 
 
-def train_command(model, data, runs):
-    return ["minigen", "train", model, "--data", data, "--steps", str(STEPS[model]), "--out",
-            str(runs / model), "--sample-every", "100", "--checkpoint-every", "500", "--overwrite",
-            "--no-progress"]
+def train_command(name, data, runs):
+    model, steps, extra = RUNS[name]
+    return ["minigen", "train", model, "--data", data, "--steps", str(steps), "--out", str(runs / name),
+            "--sample-every", "100", "--checkpoint-every", "500", "--overwrite", "--no-progress", *extra]
 
 
 def run(cmd, env):
@@ -45,7 +54,7 @@ def last_row(run_dir):
 
 
 def table(results):
-    head = ("| model | steps | train wall s | FLD (floor / noise) | IS | classes | class KL | "
+    head = ("| run | steps | train wall s | FLD (floor / noise) | IS | classes | class KL | "
             "confident | label acc |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     lines = [head]
     for name, r in results.items():
@@ -92,7 +101,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default="embedded")
     p.add_argument("--runs", default="runs/quality", help="where the runs are (or go, with --train)")
-    p.add_argument("--models", default="dcgan,cgan,wgan-gp,wgan")
+    p.add_argument("--models", default=",".join(RUNS))
     p.add_argument("--train", action="store_true", help="train the runs first (about 40 minutes)")
     p.add_argument("--threads", type=int, default=1, help="BLAS threads (1 when the machine is shared)")
     args = p.parse_args()

@@ -95,7 +95,7 @@ def normal_init_(module):
 @register_model
 class CycleGAN(GenerativeModel):
     name = "cyclegan"
-    defaults = {"lr": 2e-4, "batch_size": 8, "steps": 3000, "ngf": 16, "ndf": 16, "n_blocks": 4,
+    defaults = {"lr": 2e-4, "batch_size": 8, "steps": 900, "ngf": 16, "ndf": 16, "n_blocks": 4,
                 "n_layers": 2, "lambda_cyc": 10.0, "lambda_id": "auto", "pool_size": 50}
     data_range = "symmetric"
     grid = (64, 8)
