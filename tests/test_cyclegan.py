@@ -75,6 +75,15 @@ def test_lsgan_loss_and_receptive_fields():
     assert patchgan(3, 4, 2)(mg.zeros(1, 3, 32, 32)).shape == (1, 1, 6, 6)
 
 
+def test_patchgan_depth_follows_the_image_size():
+    cls = get_model_class("cyclegan")
+    small = build()                                                    # 32 px: 2 layers, 34-px patches
+    large = cls({**cls.defaults, **TINY}, image_shape=(6, 64, 64))     # 64 px, RGB | RGB: 3 layers, 70 px
+    assert small.D_B(mg.zeros(1, 3, 32, 32)).shape == (1, 1, 6, 6)
+    assert large.D_B(mg.zeros(1, 3, 64, 64)).shape == (1, 1, 6, 6)
+    assert large.lambda_id == 5.0                                      # equal channels: identity on
+
+
 def test_cycle_and_identity_terms_compare_each_image_with_its_own_round_trip():
     # G(x) = x + 0.1, F(x) = x - 0.1: a round trip returns every image exactly (cycle = 0),
     # and each generator moves its own domain's images by 0.1 (identity = 0.1 + 0.1).

@@ -22,7 +22,8 @@ al. 2017), detached, each critic's loss halved (it then learns at half G's rate)
 betas (0.5, 0.999)), the rate constant for the first half of the steps and then decaying
 linearly to 0. Weights N(0, 0.02).
 
-Settings (``--set``): ngf (16; the paper's 64 at 256 px), ndf (16), n_blocks (4), n_layers (2), lambda_cyc (10),
+Settings (``--set``): ngf (16; the paper's 64 at 256 px), ndf (16), n_blocks (4), n_layers
+("auto": 2 stride-2 layers, a 34-pixel patch, up to 32 px; 3, the paper's 70-pixel patch, above), lambda_cyc (10),
 lambda_id ("auto"), pool_size (50).
 """
 import numpy as np
@@ -96,7 +97,7 @@ def normal_init_(module):
 class CycleGAN(GenerativeModel):
     name = "cyclegan"
     defaults = {"lr": 2e-4, "batch_size": 8, "steps": 900, "ngf": 16, "ndf": 16, "n_blocks": 4,
-                "n_layers": 2, "lambda_cyc": 10.0, "lambda_id": "auto", "pool_size": 50}
+                "n_layers": "auto", "lambda_cyc": 10.0, "lambda_id": "auto", "pool_size": 50}
     data_range = "symmetric"
     grid = (64, 8)
 
@@ -114,7 +115,9 @@ class CycleGAN(GenerativeModel):
         self.cb = c - self.ca
         cfg = self.config
         ngf, ndf = positive_int(cfg, "ngf"), positive_int(cfg, "ndf")
-        blocks, layers = positive_int(cfg, "n_blocks"), positive_int(cfg, "n_layers")
+        blocks = positive_int(cfg, "n_blocks")
+        # the PatchGAN's depth sets its patch: 34 px (2 layers) at 32 px, 70 px (3) from 64 px up
+        layers = (2 if h <= 32 else 3) if cfg.get("n_layers") == "auto" else positive_int(cfg, "n_layers")
         self.lambda_cyc = check_positive(cfg, "lambda_cyc")
         self.lambda_id = self._identity_weight(cfg.get("lambda_id", "auto"))
         self.G = normal_init_(resnet_generator(self.ca, self.cb, ngf, blocks))   # A -> B
