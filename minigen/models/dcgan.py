@@ -21,7 +21,7 @@ from minigen.nn import functional as F
 from minigen.optim import Adam
 
 from .base import register_model
-from .gan import GANModel
+from .gan import GANModel, frozen
 
 G_LOSSES = ("non-saturating", "saturating")
 
@@ -70,9 +70,10 @@ class DCGAN(GANModel):
         loss_d.backward()
         self.optimizers["D"].step()
 
-        loss_g = generator_loss(self.critic(fake, y), self.g_loss)
-        self.optimizers["G"].zero_grad()
-        loss_g.backward()
+        with frozen(self.D):
+            loss_g = generator_loss(self.critic(fake, y), self.g_loss)
+            self.optimizers["G"].zero_grad()
+            loss_g.backward()
         self.optimizers["G"].step()
         with mg.no_grad():  # D's belief on this batch, before its update: 1/2 at the game's optimum
             d_real, d_fake = mg.sigmoid(real_logits).mean(), mg.sigmoid(fake_logits).mean()

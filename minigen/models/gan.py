@@ -6,6 +6,8 @@ Settings common to all (``--set key=value``): ``nz`` (100), ``g_width`` (128: G'
 width), ``d_width`` (64: D's first width), ``eval_samples`` (1000 generated images for
 ``minigen eval``).
 """
+from contextlib import contextmanager
+
 import numpy as np
 
 import minigen as mg
@@ -23,6 +25,21 @@ def positive_int(config, key):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"--set {key}={value!r}: expected a positive integer")
     return int(value)
+
+
+@contextmanager
+def frozen(module):
+    """Within the block, ``module``'s parameters take no gradient: G's step backpropagates
+    through D to the images without also computing D's weight gradients (which D's next
+    step would zero anyway)."""
+    params = list(module.parameters())
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield module
+    finally:
+        for p in params:
+            p.requires_grad_(True)
 
 
 class GANModel(GenerativeModel):

@@ -15,6 +15,9 @@ How the critic is kept Lipschitz:
   parameters too, as the reference code does): a crude bound on the Lipschitz constant.
   RMSprop(5e-5), n_critic = 5 critic updates per G update, and the reference code's warm
   start: 100 critic updates for each of the first 25 G updates and for every 500th.
+  (With batch norm in the critic, the reference's DCGAN critic and our default, clipping
+  bounds the weights but not the Lipschitz constant: batch norm divides by the batch's
+  standard deviation and so undoes the clipped scale. WGAN-GP drops batch norm.)
 * WGAN-GP adds lambda * E_xhat[(||grad_xhat D(xhat)||_2 - 1)^2] on random interpolates
   xhat = eps x + (1 - eps) G(z), eps ~ U[0, 1] per sample, lambda = 10: the optimal critic
   has unit gradient norm on the lines between p_data and p_g. The penalty's gradient with
@@ -31,7 +34,7 @@ import minigen as mg
 from minigen.optim import Adam, RMSprop, clip_weights_
 
 from .base import register_model, check_positive
-from .gan import GANModel, positive_int
+from .gan import GANModel, frozen, positive_int
 
 
 def wasserstein_losses(real_scores, fake_scores):
@@ -104,9 +107,11 @@ class WGAN(GANModel):
         self.critic_iters += 1
 
         if self.critic_iters >= self.critic_updates_now():
-            _, loss_g = wasserstein_losses(real_scores.detach(), self.critic(self.generate(self.noise(images.shape[0]))))
-            self.optimizers["G"].zero_grad()
-            loss_g.backward()
+            with frozen(self.D):
+                _, loss_g = wasserstein_losses(real_scores.detach(),
+                                               self.critic(self.generate(self.noise(images.shape[0]))))
+                self.optimizers["G"].zero_grad()
+                loss_g.backward()
             self.optimizers["G"].step()
             self.gen_iters, self.critic_iters = self.gen_iters + 1, 0
         # loss_g: the generator's loss of its latest update, or on this batch's fakes between updates
