@@ -102,6 +102,9 @@ def test_cycle_and_identity_terms_compare_each_image_with_its_own_round_trip():
 
 def test_identity_loss_with_different_channel_counts_is_refused():
     assert build(channels=4).lambda_id == 0.0                     # auto: off for grey -> colour
+    assert build(lambda_cyc=0).lambda_cyc == 0.0                  # the ablation without a cycle
+    with pytest.raises(ValueError, match="--set lambda_cyc=-1"):
+        build(lambda_cyc=-1)
     with pytest.raises(ValueError, match="equal channel counts"):
         build(channels=4, lambda_id=5)
 

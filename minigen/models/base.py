@@ -91,5 +91,6 @@ class GenerativeModel:
 def check_positive(config, key, kind=float):
     value = config[key]
     if not isinstance(value, (int, float, np.integer, np.floating)) or not value > 0:
-        raise ValueError(f"--{key.replace('_', '-')}={value!r} must be a positive number")
+        flag = f"--{key.replace('_', '-')}" if key in ("lr", "batch_size", "steps") else f"--set {key}"
+        raise ValueError(f"{flag}={value!r} must be a positive number")
     return kind(value)

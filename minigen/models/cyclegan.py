@@ -18,7 +18,8 @@ channels is an error).
 
 Each batch: the generators' step first, with the critics frozen (their weights get no
 gradient), then the critics' step on fakes drawn from a history pool of 50 (Shrivastava et
-al. 2017), detached, each critic's loss halved (it then learns at half G's rate). Adam(2e-4,
+al. 2017), detached, each critic's loss halved (the paper's "slows down the rate at which D learns";
+with Adam, which divides each gradient by its running RMS, the factor all but cancels). Adam(2e-4,
 betas (0.5, 0.999)), the rate constant for the first half of the steps and then decaying
 linearly to 0. Weights N(0, 0.02).
 
@@ -118,7 +119,11 @@ class CycleGAN(GenerativeModel):
         blocks = positive_int(cfg, "n_blocks")
         # the PatchGAN's depth sets its patch: 34 px (2 layers) at 32 px, 70 px (3) from 64 px up
         layers = (2 if h <= 32 else 3) if cfg.get("n_layers") == "auto" else positive_int(cfg, "n_layers")
-        self.lambda_cyc = check_positive(cfg, "lambda_cyc")
+        self.lambda_cyc = cfg.get("lambda_cyc")
+        if isinstance(self.lambda_cyc, bool) or not isinstance(self.lambda_cyc, (int, float)) or self.lambda_cyc < 0:
+            raise ValueError(f"--set lambda_cyc={self.lambda_cyc!r}: expected a number >= 0 "
+                             "(0 drops the cycle term: two independent GANs, lesson 06's ablation)")
+        self.lambda_cyc = float(self.lambda_cyc)
         self.lambda_id = self._identity_weight(cfg.get("lambda_id", "auto"))
         self.G = normal_init_(resnet_generator(self.ca, self.cb, ngf, blocks))   # A -> B
         self.F = normal_init_(resnet_generator(self.cb, self.ca, ngf, blocks))   # B -> A
@@ -169,7 +174,8 @@ class CycleGAN(GenerativeModel):
         return total, fake_a, fake_b, parts
 
     def critic_loss(self, critic, real, fake):
-        """(LS(D(real), 1) + LS(D(fake), 0)) / 2: halved, so D learns at half G's rate."""
+        """(LS(D(real), 1) + LS(D(fake), 0)) / 2, the paper's halving (a half-size SGD step;
+        under Adam's gradient normalisation nearly no change, as lesson 06 measures)."""
         return 0.5 * (lsgan_loss(critic(real), 1.0) + lsgan_loss(critic(fake), 0.0))
 
     def train_step(self, images, labels):
