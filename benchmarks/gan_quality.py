@@ -81,6 +81,8 @@ def figures(results, runs, data):
     out = HERE / "figures" / f"gan_samples_{data}.png"
     fig.savefig(out, dpi=90)
     plt.close(fig)
+    from PIL import Image
+    Image.open(out).convert("L").save(out, optimize=True)  # grey digits: a third of the RGB file
     wgans = [n for n in names if n.startswith("wgan")]
     if wgans:
         fig, axes = plt.subplots(1, len(wgans), figsize=(4 * len(wgans), 3), squeeze=False)
