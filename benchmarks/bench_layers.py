@@ -4,6 +4,9 @@
 
 Sizes (batch 64, float32) are the layers issue's: conv2d 64->128 on 14x14 (k4 s2 p1),
 conv_transpose2d 128->64 on 7x7 (k4 s2 p1), batch_norm2d and leaky_relu on (64,128,14,14).
+Two more rows time CycleGAN's last layer (conv2d 32->3, 7x7, stride 1, on a reflection-padded
+38x38 map, batch 8) with its input gradient as a flipped-kernel convolution (minigen's choice
+for stride 1 with fewer output than input channels) and, for the before/after, by col2im.
 Each row is the median of --repeat timed runs after warm-up; the two libraries alternate
 run by run so that machine noise hits both. Ratio = minigen / PyTorch (lower is better).
 """
@@ -63,8 +66,27 @@ def workloads(mg, F, torch, device):
         clear(x3)
         F.leaky_relu(x3, 0.2).backward(gy3)
 
+    from minigen.nn.functional import conv as conv_module
+    x4, tx4 = pair((8, 32, 38, 38))
+    w4, tw4 = pair((3, 32, 7, 7))
+    gy4 = mg.tensor(rng.standard_normal((8, 3, 32, 32)).astype(np.float32), device=device)
+    tgy.append(torch.tensor(gy4.numpy(), device=device) if torch else None)
+    flip_rule = conv_module._flip_is_cheaper
+
+    def m_conv7(flip):
+        def step():
+            clear(x4, w4)
+            conv_module._flip_is_cheaper = flip_rule if flip else (lambda p, w_shape: False)
+            try:
+                F.conv2d(x4, w4).backward(gy4)
+            finally:
+                conv_module._flip_is_cheaper = flip_rule
+        return step
+
     steps = {"conv2d 64->128 14x14 k4s2p1": [m_conv], "conv_transpose2d 128->64 7x7 k4s2p1": [m_convt],
-             "batch_norm2d (64,128,14,14) train": [m_bn], "leaky_relu (64,128,14,14)": [m_lrelu]}
+             "batch_norm2d (64,128,14,14) train": [m_bn], "leaky_relu (64,128,14,14)": [m_lrelu],
+             "conv2d 32->3 38x38 k7 batch 8, dx by flip": [m_conv7(True)],
+             "conv2d 32->3 38x38 k7 batch 8, dx by col2im (before)": [m_conv7(False)]}
     if torch:
         TF = torch.nn.functional
         trm, trv = torch.zeros(128, device=device), torch.ones(128, device=device)
@@ -84,7 +106,11 @@ def workloads(mg, F, torch, device):
         def t_lrelu():
             clear(tx3)
             TF.leaky_relu(tx3, 0.2).backward(tgy[2])
-        for name, fn in zip(steps, (t_conv, t_convt, t_bn, t_lrelu)):
+
+        def t_conv7():
+            clear(tx4, tw4)
+            TF.conv2d(tx4, tw4).backward(tgy[3])
+        for name, fn in zip(steps, (t_conv, t_convt, t_bn, t_lrelu, t_conv7, t_conv7)):
             steps[name].append(fn)
     return steps
 

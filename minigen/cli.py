@@ -144,7 +144,6 @@ def _sample_view(model, view, args, run):
 
 def _cmd_eval(args):
     import json
-    from .data import load_dataset
     from .training import TrainingError
     from .training.loop import load_run
     import minigen as mg

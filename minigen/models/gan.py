@@ -110,7 +110,8 @@ class GANModel(GenerativeModel):
     def evaluate(self, images, train_images=None, classifier="mnist"):
         """Sample quality of ``eval_samples`` generated images against ``images`` (held-out,
         in [-1, 1]) and, for the real-vs-real floor, ``train_images``: FLD, classifier
-        Inception score, class coverage, confident fraction (``minigen.metrics``)."""
+        Inception score, class coverage, confident fraction (``minigen.metrics``). The scored
+        images come from ``eval_batch`` (noise of a seed of their own), not the grid's noise."""
         from minigen.metrics import load_classifier, sample_quality
         fake, labels = self.eval_batch(self.eval_samples)
         unit = lambda x: (backend.as_numpy(getattr(x, "data", x)).astype(np.float32) + 1) / 2  # noqa: E731
