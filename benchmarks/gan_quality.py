@@ -41,6 +41,35 @@ def train_command(name, data, runs):
             "--sample-every", "100", "--checkpoint-every", "500", "--overwrite", "--no-progress", *extra]
 
 
+def step_times(names, repeat=5):
+    """Median seconds per training step of each run's configuration, on one fixed batch of 64
+    embedded digits (in this process, so set the thread count in the environment first)."""
+    import numpy as np
+    sys.path.insert(0, str(HERE.parent))
+    import minigen as mg
+    from minigen.data import load_dataset, to_symmetric
+    from minigen.models import get_model_class
+    data = load_dataset("embedded", "train")
+    x, y = mg.tensor(to_symmetric(data.images[:64])), data.labels[:64]
+    out = {}
+    for name in names:
+        model, steps, extra = RUNS[name]
+        settings = dict(a.split("=", 1) for a in extra[1::2])
+        cls = get_model_class(model)
+        mg.manual_seed(0)
+        m = cls({**cls.defaults, **{k: int(v) for k, v in settings.items()}}, image_shape=(1, 28, 28))
+        for _ in range(2):
+            m.train_step(x, y)
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            m.train_step(x, y)
+            times.append(time.perf_counter() - t0)
+        out[name] = float(np.median(times))
+        print(f"{name}: {out[name]:.3f} s/step; {steps} steps = {steps * out[name] / 60:.1f} min", flush=True)
+    return out
+
+
 def run(cmd, env):
     print("$", " ".join(cmd), flush=True)
     t0 = time.perf_counter()
@@ -106,7 +135,15 @@ def main():
     p.add_argument("--models", default=",".join(RUNS))
     p.add_argument("--train", action="store_true", help="train the runs first (about 40 minutes)")
     p.add_argument("--threads", type=int, default=1, help="BLAS threads (1 when the machine is shared)")
+    p.add_argument("--step-times", action="store_true",
+                   help="only time one training step of each run's configuration (batch 64) and "
+                        "say how long its steps take: the check of the 10-minute budget")
     args = p.parse_args()
+    if args.step_times:
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            os.environ[var] = str(args.threads)
+        step_times(args.models.split(","))
+        return 0
     runs = Path(args.runs) / args.data
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "OPENBLAS_NUM_THREADS": str(args.threads)}
     results = {}
