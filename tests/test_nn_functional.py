@@ -72,12 +72,21 @@ def test_input_gradient_by_flipped_kernel_equals_col2im(xs, ws, padding, dilatio
     p = C._ConvParams((1, 1), padding, dilation, 1)
     gy = rng.standard_normal((xs[0], ws[0]) + tuple(
         C.conv_output_size(xs[2 + a], ws[2 + a], 1, padding[a], dilation[a]) for a in (0, 1)))
-    assert C._flip_is_cheaper(p, w.shape)
+    assert C._flip_is_cheaper(p, w.shape, xs, gy.shape)
     by_flip = C._conv_input_grad_by_flip(p, gy, w)
     dcols = (w.reshape(ws[0], -1).T @ gy.transpose(1, 0, 2, 3).reshape(ws[0], -1))
     by_col2im = col2im_array(dcols.reshape(ws[1], ws[2], ws[3], *gy.shape[:1], *gy.shape[2:]), xs,
                              ws[2:], (1, 1), padding, dilation)
     np.testing.assert_allclose(by_flip, by_col2im, atol=1e-12)
+
+
+def test_flip_is_not_chosen_where_its_columns_would_be_larger():
+    from minigen.nn.functional import conv as C
+    p = C._ConvParams((1, 1), (0, 0), (1, 1), 1)
+    # a DCGAN generator's first layer seen as the adjoint of a conv: a 1x1 input padded to 7x7
+    assert not C._flip_is_cheaper(p, (100, 256, 7, 7), (64, 256, 7, 7), (64, 100, 1, 1))
+    # CycleGAN's last layer: 32 -> 3 channels, 7x7, on a 38x38 map
+    assert C._flip_is_cheaper(p, (3, 32, 7, 7), (8, 32, 38, 38), (8, 3, 32, 32))
 
 
 def test_im2col_and_col2im_are_adjoint():
