@@ -40,7 +40,7 @@ from minigen.optim.lr_scheduler import LambdaLR
 from . import cyclegan_metrics
 from .base import GenerativeModel, register_model, check_positive
 from .cyclegan_nets import patchgan, resnet_generator
-from .gan import positive_int
+from .gan import frozen, positive_int
 
 
 class ImagePool:
@@ -180,15 +180,11 @@ class CycleGAN(GenerativeModel):
 
     def train_step(self, images, labels):
         a, b = self.split(images)
-        critics = list(self.D_A.parameters()) + list(self.D_B.parameters())
-        for p in critics:  # frozen: G's step must not fill the critics' gradients
-            p.requires_grad_(False)
-        loss_g, fake_a, fake_b, parts = self.generator_losses(a, b)
-        self.optimizers["generators"].zero_grad()
-        loss_g.backward()
-        self.optimizers["generators"].step()
-        for p in critics:
-            p.requires_grad_(True)
+        with frozen(self.D_A, self.D_B):  # G's step must not fill the critics' gradients
+            loss_g, fake_a, fake_b, parts = self.generator_losses(a, b)
+            self.optimizers["generators"].zero_grad()
+            loss_g.backward()
+            self.optimizers["generators"].step()
 
         loss_d_a = self.critic_loss(self.D_A, a, self.pools["A"].query(fake_a.detach()))
         loss_d_b = self.critic_loss(self.D_B, b, self.pools["B"].query(fake_b.detach()))

@@ -28,15 +28,15 @@ def positive_int(config, key):
 
 
 @contextmanager
-def frozen(module):
-    """Within the block, ``module``'s parameters take no gradient: G's step backpropagates
+def frozen(*modules):
+    """Within the block, the modules' parameters take no gradient: G's step backpropagates
     through D to the images without also computing D's weight gradients (which D's next
     step would zero anyway)."""
-    params = list(module.parameters())
+    params = [p for m in modules for p in m.parameters()]
     for p in params:
         p.requires_grad_(False)
     try:
-        yield module
+        yield modules
     finally:
         for p in params:
             p.requires_grad_(True)
