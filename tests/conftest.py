@@ -46,3 +46,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="PyTorch is not installed (optional oracle: pip install torch==2.13.0)"))
         if "gpu" in item.keywords and gpu_reason:
             item.add_marker(pytest.mark.skip(reason=gpu_reason.replace("--device cuda: ", "GPU test: ")))
+
+
+@pytest.fixture
+def check_exact_resume(tmp_path):
+    """check(model, keys, options, steps=8, batch_size=8, stop_after=3): train ``steps`` steps
+    straight, and again interrupted after ``stop_after`` and resumed; every logged ``key`` of
+    every step must agree to 1e-6 (networks, optimizers, RNG, data position and the model's
+    extra state all restored)."""
+    from minigen.training import TrainConfig, train
+
+    def check(model, keys, options, steps=8, batch_size=8, stop_after=3):
+        def cfg(run, **kw):
+            return TrainConfig(model=model, steps=steps, batch_size=batch_size, out=str(tmp_path / run),
+                               log_every=1, sample_every=100, checkpoint_every=100, progress=False,
+                               options=options, **kw)
+
+        def metrics(run):
+            return {r["step"]: r for r in run.read_metrics()}
+
+        straight = metrics(train(cfg("straight")))
+        assert train(cfg("resumed", stop_after=stop_after)).interrupted
+        resumed = metrics(train(TrainConfig(resume=str(tmp_path / "resumed"), progress=False)))
+        assert sorted(resumed) == list(range(1, steps + 1))
+        for step in range(1, steps + 1):
+            for key in keys:
+                assert resumed[step][key] == pytest.approx(straight[step][key], abs=1e-6), (step, key)
+    return check

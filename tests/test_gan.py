@@ -12,7 +12,7 @@ from minigen.models.cgan import one_hot
 from minigen.models.dcgan import discriminator_loss, generator_loss
 from minigen.models.wgan import gradient_penalty, wasserstein_losses
 from minigen.nn import functional as F
-from minigen.training import TrainConfig, train
+
 
 TINY = {"g_width": 8, "d_width": 8, "nz": 8, "eval_samples": 200}
 
@@ -208,19 +208,5 @@ def test_train_and_sample_each_gan_from_the_command_line(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name", ["wgan", "cgan"])
-def test_interrupted_and_resumed_gan_run_reproduces_the_uninterrupted_losses(tmp_path, name):
-    def cfg(run, **kw):
-        return TrainConfig(model=name, steps=8, batch_size=8, out=str(tmp_path / run), log_every=1,
-                           sample_every=100, checkpoint_every=100, progress=False,
-                           options={**TINY, "warm_start": 0, "n_critic": 2}, **kw)
-
-    def metrics(run):
-        return {r["step"]: r for r in run.read_metrics()}
-
-    straight = metrics(train(cfg("straight")))
-    assert train(cfg("resumed", stop_after=3)).interrupted
-    resumed = metrics(train(TrainConfig(resume=str(tmp_path / "resumed"), progress=False)))
-    assert sorted(resumed) == list(range(1, 9))
-    for step in range(1, 9):
-        for key in ("loss_d", "loss_g"):
-            assert resumed[step][key] == pytest.approx(straight[step][key], abs=1e-6), (step, key)
+def test_interrupted_and_resumed_gan_run_reproduces_the_uninterrupted_losses(check_exact_resume, name):
+    check_exact_resume(name, ("loss_d", "loss_g"), {**TINY, "warm_start": 0, "n_critic": 2})

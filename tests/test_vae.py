@@ -253,19 +253,5 @@ def test_views_a_model_does_not_support_are_one_line_errors(tmp_path, capsys):
     assert "latent=2" in capsys.readouterr().err
 
 
-def test_interrupted_and_resumed_vae_run_reproduces_the_uninterrupted_losses(tmp_path):
-    def cfg(name, **kw):
-        return TrainConfig(model="vae", steps=8, batch_size=8, out=str(tmp_path / name), log_every=1,
-                           sample_every=100, checkpoint_every=100, progress=False,
-                           options={"latent": 4}, **kw)
-
-    def metrics(run):
-        return {r["step"]: r for r in run.read_metrics()}
-
-    straight = metrics(train(cfg("straight")))
-    assert train(cfg("resumed", stop_after=3)).interrupted
-    resumed = metrics(train(TrainConfig(resume=str(tmp_path / "resumed"), progress=False)))
-    assert sorted(resumed) == list(range(1, 9))
-    for step in range(1, 9):
-        for key in ("loss", "recon", "kl"):
-            assert resumed[step][key] == pytest.approx(straight[step][key], abs=1e-6), (step, key)
+def test_interrupted_and_resumed_vae_run_reproduces_the_uninterrupted_losses(check_exact_resume):
+    check_exact_resume("vae", ("loss", "recon", "kl"), {"latent": 4})

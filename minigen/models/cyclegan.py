@@ -21,7 +21,7 @@ gradient), then the critics' step on fakes drawn from a history pool of 50 (Shri
 al. 2017), detached, each critic's loss halved (the paper's "slows down the rate at which D learns";
 with Adam, which divides each gradient by its running RMS, the factor all but cancels). Adam(2e-4,
 betas (0.5, 0.999)), the rate constant for the first half of the steps and then decaying
-linearly to 0. Weights N(0, 0.02).
+linearly to 0. Weights N(0, 0.02) (``init.dcgan_init_``).
 
 Settings (``--set``): ngf (16; the paper's 64 at 256 px), ndf (16), n_blocks (4), n_layers
 ("auto": 2 stride-2 layers, a 34-pixel patch, up to 32 px; 3, the paper's 70-pixel patch, above), lambda_cyc (10),
@@ -84,16 +84,6 @@ def lsgan_loss(scores, target):
     return ((scores - target) ** 2).mean()
 
 
-def normal_init_(module):
-    """N(0, 0.02) for every convolution weight, 0 for biases (the reference implementation)."""
-    for m in module.modules():
-        if isinstance(m, (mg.nn.Conv2d, mg.nn.ConvTranspose2d)):
-            init.normal_(m.weight, 0.0, 0.02)
-            if m.bias is not None:
-                init.zeros_(m.bias)
-    return module
-
-
 @register_model
 class CycleGAN(GenerativeModel):
     name = "cyclegan"
@@ -125,10 +115,10 @@ class CycleGAN(GenerativeModel):
                              "(0 drops the cycle term: two independent GANs, lesson 06's ablation)")
         self.lambda_cyc = float(self.lambda_cyc)
         self.lambda_id = self._identity_weight(cfg.get("lambda_id", "auto"))
-        self.G = normal_init_(resnet_generator(self.ca, self.cb, ngf, blocks))   # A -> B
-        self.F = normal_init_(resnet_generator(self.cb, self.ca, ngf, blocks))   # B -> A
-        self.D_A = normal_init_(patchgan(self.ca, ndf, layers))
-        self.D_B = normal_init_(patchgan(self.cb, ndf, layers))
+        self.G = init.dcgan_init_(resnet_generator(self.ca, self.cb, ngf, blocks))   # A -> B
+        self.F = init.dcgan_init_(resnet_generator(self.cb, self.ca, ngf, blocks))   # B -> A
+        self.D_A = init.dcgan_init_(patchgan(self.ca, ndf, layers))
+        self.D_B = init.dcgan_init_(patchgan(self.cb, ndf, layers))
         self.networks = {"G": self.G, "F": self.F, "D_A": self.D_A, "D_B": self.D_B}
         lr, betas = check_positive(cfg, "lr"), (0.5, 0.999)
         self.optimizers = {

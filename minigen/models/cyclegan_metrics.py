@@ -16,6 +16,7 @@ On data without a known T (horse2zebra) only the cycle numbers are reported.
 import numpy as np
 
 from minigen import backend
+from minigen.data import from_symmetric
 
 MSE_FLOOR = 1e-10
 
@@ -33,8 +34,8 @@ def l1(x, y):
 
 
 def unit(x):
-    """[-1, 1] -> [0, 1] as float64 NumPy."""
-    return (np.asarray(backend.as_numpy(getattr(x, "data", x)), dtype=np.float64) + 1) / 2
+    """[-1, 1] -> [0, 1] (``from_symmetric``) for a Tensor or a NumPy/CuPy array."""
+    return from_symmetric(backend.as_numpy(getattr(x, "data", x)))
 
 
 def digit_accuracy(images_unit, labels):

@@ -112,9 +112,10 @@ class GANModel(GenerativeModel):
         in [-1, 1]) and, for the real-vs-real floor, ``train_images``: FLD, classifier
         Inception score, class coverage, confident fraction (``minigen.metrics``). The scored
         images come from ``eval_batch`` (noise of a seed of their own), not the grid's noise."""
+        from minigen.data import from_symmetric
         from minigen.metrics import load_classifier, sample_quality
         fake, labels = self.eval_batch(self.eval_samples)
-        unit = lambda x: (backend.as_numpy(getattr(x, "data", x)).astype(np.float32) + 1) / 2  # noqa: E731
+        unit = lambda x: from_symmetric(backend.as_numpy(getattr(x, "data", x)))  # noqa: E731
         train = unit(train_images) if train_images is not None else unit(images)
         return sample_quality(unit(fake), unit(images), train, labels=labels,
                               classifier=load_classifier(classifier))
