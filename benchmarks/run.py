@@ -1,18 +1,23 @@
 """Training-step benchmarks: minigen against PyTorch, same networks, same process.
 
     python benchmarks/run.py [--device cpu|cuda] [--threads 2] [--torch] [--repeat 15]
-                             [--batches 16,64,256,512] [--memory] [--profile]
+                             [--batches 16,64,256,512] [--memory] [--profile] [--plot FILE]
+                             [--allocator keep|default]
 
 Workloads (the networks of the GAN and VAE issues):
   * dcgan: one discriminator update on a real and a fake batch, then one generator update
     (non-saturating BCE-with-logits losses, Adam 2e-4, betas (0.5, 0.999)), batch 64;
   * vae: one step of the convolutional VAE (sum BCE + KL, Adam 1e-3), batch 128;
-  * the DCGAN step against batch size (--batches).
+  * the DCGAN step against batch size (--batches, always with 64): these rows are timed
+    together, round-robin, so the growth from batch 64 to the largest is one run's ratio;
+    --plot draws it against the linear line.
 With --torch the same networks are built in PyTorch with minigen's initial weights and timed
 interleaved with minigen's, step by step; every row gets the ratio minigen / PyTorch.
 Reported time: the median of --repeat steps after 3 warm-up steps (GPU: synchronised).
 --memory runs each workload in a fresh subprocess and reports its peak RSS above the
 post-import baseline (CPU). --profile prints mg.profile()'s table for the minigen steps.
+--allocator keep (the default) calls minigen.allocator.keep_freed_memory(), as `minigen train`
+does; both frameworks share the process and so the policy.
 """
 import argparse
 import os
@@ -220,6 +225,34 @@ def check_same_computation(device):
             raise RuntimeError(f"{name}: minigen's first-step loss {lm} differs from PyTorch's {lt}")
 
 
+def scaling_summary(batches, measured, names):
+    """One line: each framework's DCGAN step time at the largest batch over batch 64's."""
+    big = batches[-1]
+    growth = ", ".join(f"{name} x{measured['dcgan', big][k] / measured['dcgan', 64][k]:.2f}"
+                       for k, name in enumerate(names))
+    return f"DCGAN step time from batch 64 to {big} ({big / 64:g}x the batch; linear is x{big / 64:g}): {growth}"
+
+
+def plot_scaling(batches, measured, names, path, device):
+    """Step time against batch size, log-log, with the line through batch 64 that grows linearly."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for k, name in enumerate(names):
+        ms = [measured["dcgan", b][k] * 1e3 for b in batches]
+        ax.plot(batches, ms, "o-", label=name)
+        ax.plot(batches, [ms[batches.index(64)] * b / 64 for b in batches], ":", color=ax.lines[-1].get_color(),
+                label=f"{name}, linear from batch 64")
+    ax.set(xscale="log", yscale="log", xlabel="batch size", ylabel="ms per DCGAN training step",
+           title=f"DCGAN step against batch size ({device}, {time.strftime('%Y-%m-%d')})")
+    ax.set_xticks(batches, [str(b) for b in batches])
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    print(f"wrote {path}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      epilog="Example: python benchmarks/run.py --torch --threads 2",
@@ -231,10 +264,15 @@ def main(argv=None):
     parser.add_argument("--batches", default="16,64,256,512", help="batch sizes for the DCGAN scaling rows")
     parser.add_argument("--memory", action="store_true", help="peak memory per workload (subprocesses)")
     parser.add_argument("--profile", action="store_true", help="print mg.profile() of the minigen steps")
+    parser.add_argument("--plot", metavar="FILE", help="write the batch-scaling plot (PNG) here")
+    parser.add_argument("--allocator", choices=("keep", "default"), default="keep",
+                        help="keep freed memory for reuse (as `minigen train` does) or glibc's default")
     args = parser.parse_args(argv)
     set_threads(args.threads)
     import numpy as np
     import minigen as mg
+    from minigen import allocator
+    allocator.keep_freed_memory() if args.allocator == "keep" else allocator.default_policy()
     theirs_mod = None
     if args.torch:
         import torch
@@ -252,14 +290,20 @@ def main(argv=None):
     print(f"# training steps, device={args.device}, threads={args.threads}, {time.strftime('%Y-%m-%d')}")
     print(f"# {platform.machine()}, numpy {np.__version__}" +
           (f", torch {theirs_mod.__version__}" if theirs_mod else "") +
-          (f"; machine SGEMM (NumPy 1024^2 float32) {sgemm:.0f} GFLOP/s" if args.device == "cpu" else ""))
+          (f"; machine SGEMM (NumPy 1024^2 float32) {sgemm:.0f} GFLOP/s" if args.device == "cpu" else "") +
+          f"; allocator: {args.allocator}")
     print("| workload | batch | minigen ms | PyTorch ms | ratio | minigen GFLOP/s |" +
           (" peak MiB minigen | peak MiB PyTorch |" if args.memory else ""))
     print("| --- | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if args.memory else ""))
-    rows = [("dcgan", 64), ("vae", 128)] + [("dcgan", int(b)) for b in args.batches.split(",") if int(b) != 64]
-    for name, batch in rows:
-        fns = workload_fns(name, batch, ours, theirs)
-        times = median_interleaved(fns, syncs, args.repeat)
+    batches = sorted({64} | {int(b) for b in args.batches.split(",")})
+    measured = {}
+    for name, group in (("dcgan", batches), ("vae", [128])):  # the DCGAN batches round-robin
+        fns = [workload_fns(name, b, ours, theirs) for b in group]
+        times = median_interleaved([f for fs in fns for f in fs], syncs * len(group), args.repeat)
+        for k, batch in enumerate(group):
+            measured[name, batch] = times[k * len(syncs):(k + 1) * len(syncs)]
+    for name, batch in [("dcgan", 64), ("vae", 128)] + [("dcgan", b) for b in batches if b != 64]:
+        times = measured[name, batch]
         ratio = f"{times[0] / times[1]:.2f}x" if len(times) == 2 else "-"
         torch_ms = f"{times[1] * 1e3:.1f}" if len(times) == 2 else "-"
         gflops = flops_per_step(name, batch) / times[0] / 1e9
@@ -269,6 +313,11 @@ def main(argv=None):
             mem_t = measure_memory(name, batch, "torch", args.device, args.threads) if args.torch else float("nan")
             line += f" {mem_m:.0f} | {mem_t:.0f} |"
         print(line, flush=True)
+    names = ["minigen", "PyTorch"][:len(syncs)]
+    if batches[-1] > 64:
+        print("\n" + scaling_summary(batches, measured, names))
+    if args.plot and len(batches) > 1:
+        plot_scaling(batches, measured, names, args.plot, args.device)
     if args.profile:
         for name, batch in (("dcgan", 64), ("vae", 128)):
             fn = workload_fns(name, batch, ours, None)[0]

@@ -89,6 +89,46 @@ def test_flip_is_not_chosen_where_its_columns_would_be_larger():
     assert C._flip_is_cheaper(p, (3, 32, 7, 7), (8, 32, 38, 38), (8, 3, 32, 32))
 
 
+def test_batch_slices_cover_the_batch_in_equal_pieces_under_the_byte_budget(monkeypatch):
+    from minigen.nn.functional import conv as C
+    monkeypatch.setattr(C, "CPU_COLUMN_BYTES", 1000)
+    slices = C._batch_slices(10, 300, np)  # 3,000 bytes in all: 3 slices of at most 4 samples
+    assert [(s.start, s.stop) for s in slices] == [(0, 4), (4, 8), (8, 10)]
+    assert C._batch_slices(10, 50, np) == [slice(0, 10)]  # fits: one slice
+    assert C._batch_slices(3, 5000, np) == [slice(0, 1), slice(1, 2), slice(2, 3)]  # never empty
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation, groups", [
+    ((5, 4, 8, 6), (6, 2, 4, 3), (2, 1), (1, 0), (1, 1), 2),
+    ((5, 5, 7, 6), (2, 5, 3, 3), (1, 1), (1, 1), (1, 1), 1),   # input gradient by the flip
+    ((7, 3, 6, 6), (4, 3, 3, 3), (1, 1), (1, 1), (2, 2), 1)])
+def test_convolutions_in_batch_slices_equal_the_whole_batch(monkeypatch, xs, ws, stride, padding,
+                                                              dilation, groups):
+    """The CPU cuts large batches into slices (cache blocking); values and first and second
+    derivatives must not depend on where the cuts fall."""
+    from minigen.nn.functional import conv as C
+    rng = np.random.default_rng(4)
+    x0, w0, b0 = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+
+    def run():
+        x, w, b = (mg.tensor(a, requires_grad=True) for a in (x0, w0, b0))
+        y = F.conv2d(x, w, b, stride, padding, dilation, groups)
+        xt = F.conv_transpose2d(y, w, None, stride, padding, 0, groups, dilation)
+        loss = (xt * xt).sum() + (y * y).sum()
+        gx, gw = mg.grad(loss, [x, w], create_graph=True)
+        ggw, = mg.grad((gx * gx).sum() + (gw * gw).sum(), [w])  # second order: through all three ops
+        return [a.numpy() for a in (y, xt, gx, gw, ggw)]
+
+    whole = run()
+    counts, batch_slices = [], C._batch_slices
+    monkeypatch.setattr(C, "_batch_slices", lambda *a: counts.append(len(batch_slices(*a))) or batch_slices(*a))
+    monkeypatch.setattr(C, "CPU_COLUMN_BYTES", 2000)  # a few samples per slice
+    sliced = run()
+    assert max(counts) >= 3 and min(counts) >= 2  # every op was cut
+    for a, b in zip(sliced, whole):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
 def test_im2col_and_col2im_are_adjoint():
     rng = np.random.default_rng(2)
     x = rng.standard_normal((2, 3, 6, 5))

@@ -122,28 +122,70 @@ def _grouped_matmul(a, b):
     return (a[0] @ b[0])[None] if a.shape[0] == 1 else a @ b
 
 
+# The CPU runs a large batch in slices whose column matrix stays in the cache. Whole-batch
+# columns at batch 512 are ~100 MB (D's second layer): written once by im2col and read back by
+# the GEMM from main memory, they made the step grow 12x for 8x the batch. In slices of ~8 MB
+# the copy and the product run from cache and the time grows with the batch (PyTorch's CPU
+# convolution works per sample for the same reason). The GPU takes the batch whole.
+CPU_COLUMN_BYTES = 8 << 20
+
+
+def _batch_slices(n, bytes_per_sample, xp):
+    """Equal slices of range(n) whose columns take at most ~CPU_COLUMN_BYTES (CPU); one on the GPU."""
+    if xp is not np:
+        return [slice(0, n)]
+    count = -(-n * bytes_per_sample // CPU_COLUMN_BYTES)  # ceil
+    size = -(-n // max(count, 1))
+    return [slice(s, min(s + size, n)) for s in range(0, n, size)]
+
+
+def _column_bytes(x_item, k, ho, wo):
+    """Bytes of one sample's columns: K = C*kh*kw rows by Ho*Wo."""
+    return x_item * k * ho * wo
+
+
 def _conv_forward(p, x, w):
-    """y (N, O, Ho, Wo) = W (G, O/G, K/G) @ cols (G, K/G, N*Ho*Wo), K = C*kh*kw."""
+    """y (N, O, Ho, Wo) = W (G, O/G, K/G) @ cols (G, K/G, N*Ho*Wo), K = C*kh*kw, batch slice
+    by batch slice. Returns y and the list of the slices' cols (the weight gradient reuses them)."""
+    xp = backend.get_array_module(x)
+    o, cg, kh, kw = w.shape
+    n = x.shape[0]
+    ho, wo = (conv_output_size(s, k, st, pd, d) for s, k, st, pd, d in
+              zip(x.shape[2:], (kh, kw), p.stride, p.padding, p.dilation))
+    y = xp.empty((n, o, ho, wo), dtype=x.dtype)
+    cols = []
+    for sl in _batch_slices(n, _column_bytes(x.itemsize, x.shape[1] * kh * kw, ho, wo), xp):
+        cols.append(p.im2col(x[sl], (kh, kw)))
+        y[sl] = _columns_times_weight(p, cols[-1], w).transpose(1, 0, 2, 3)
+    return y, cols
+
+
+def _columns_times_weight(p, cols, w):
+    """(O, n, Ho, Wo) = W (G, O/G, K/G) @ cols (G, K/G, n*Ho*Wo): one batch slice's outputs."""
     g = p.groups
     o, cg, kh, kw = w.shape
-    cols = p.im2col(x, (kh, kw))
     _, _, _, n, ho, wo = cols.shape
     y = _grouped_matmul(w.reshape(g, o // g, cg * kh * kw), cols.reshape(g, cg * kh * kw, n * ho * wo))
-    xp = backend.get_array_module(y)
-    return xp.ascontiguousarray(y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)), cols
+    return y.reshape(o, n, ho, wo)
 
 
 def _conv_input_grad(p, gy, w, x_shape):
-    """dx = col2im(W^T @ gy): the adjoint of _conv_forward (or, where cheaper, the flip below)."""
+    """dx = col2im(W^T @ gy): the adjoint of _conv_forward (or, where cheaper, the flip below),
+    batch slice by batch slice."""
     if _flip_is_cheaper(p, w.shape, x_shape, gy.shape):
         return _conv_input_grad_by_flip(p, gy, w)
     xp = backend.get_array_module(gy)
     g = p.groups
     o, cg, kh, kw = w.shape
     n, _, ho, wo = gy.shape
-    gy_t = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(g, o // g, n * ho * wo)
-    dcols = _grouped_matmul(w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1), gy_t)
-    return p.col2im(dcols.reshape(cg * g, kh, kw, n, ho, wo), x_shape, (kh, kw))
+    w_t = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)
+    dx = xp.empty(x_shape, dtype=gy.dtype)
+    for sl in _batch_slices(n, _column_bytes(gy.itemsize, cg * g * kh * kw, ho, wo), xp):
+        gy_t = xp.ascontiguousarray(gy[sl].transpose(1, 0, 2, 3))
+        m = gy_t.shape[1]
+        dcols = _grouped_matmul(w_t, gy_t.reshape(g, o // g, m * ho * wo))
+        dx[sl] = p.col2im(dcols.reshape(cg * g, kh, kw, m, ho, wo), (m,) + tuple(x_shape[1:]), (kh, kw))
+    return dx
 
 
 def _flip_is_cheaper(p, w_shape, x_shape, y_shape):
@@ -174,15 +216,21 @@ def _conv_input_grad_by_flip(p, gy, w):
 
 
 def _conv_weight_grad(p, x, gy, w_shape, cols=None):
-    """dW = gy @ cols^T, per group: (G, O/G, N*Ho*Wo) @ (G, N*Ho*Wo, K/G)."""
+    """dW = gy @ cols^T, per group: (G, O/G, N*Ho*Wo) @ (G, N*Ho*Wo, K/G), summed over batch
+    slices. ``cols``: the forward's list of per-slice columns, or None to build them here."""
     xp = backend.get_array_module(gy)
     g = p.groups
     o, cg, kh, kw = w_shape
-    if cols is None:
-        cols = p.im2col(x, (kh, kw))
     n, _, ho, wo = gy.shape
-    gy_t = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(g, o // g, n * ho * wo)
-    dw = _grouped_matmul(gy_t, cols.reshape(g, cg * kh * kw, n * ho * wo).transpose(0, 2, 1))
+    if cols is None:
+        slices = _batch_slices(n, _column_bytes(x.itemsize, cg * g * kh * kw, ho, wo), xp)
+        cols = (p.im2col(x[sl], (kh, kw)) for sl in slices)  # one slice's columns at a time
+    dw, start = None, 0
+    for c in cols:
+        m = c.shape[3]
+        gy_t = xp.ascontiguousarray(gy[start:start + m].transpose(1, 0, 2, 3)).reshape(g, o // g, m * ho * wo)
+        part = _grouped_matmul(gy_t, c.reshape(g, cg * kh * kw, m * ho * wo).transpose(0, 2, 1))
+        dw, start = (part if dw is None else xp.add(dw, part, out=dw)), start + m
     return dw.reshape(w_shape)
 
 
@@ -202,7 +250,7 @@ class Conv2d(Function):
 
     def forward(self, x, w, b=None):
         y, cols = _conv_forward(self.p, x, w)
-        self.saved_cols = cols  # reused by the weight gradient (a cache, not a graph input)
+        self.saved_cols = cols  # reused by the weight gradient when kept (a cache, not a graph input)
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
         return y

@@ -1,0 +1,22 @@
+"""The benchmark scripts still run (smallest settings; their numbers are not asserted)."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+
+def test_run_prints_the_table_the_scaling_line_and_writes_the_plot(tmp_path, capsys):
+    import run as bench
+    bench.main(["--repeat", "1", "--batches", "16,32", "--plot", str(tmp_path / "scaling.png")])
+    out = capsys.readouterr().out
+    for row in ("| dcgan step | 64 |", "| vae step | 128 |", "| dcgan step | 16 |", "| dcgan step | 32 |"):
+        assert row in out
+    assert (tmp_path / "scaling.png").stat().st_size > 1000
+    assert "batch 64 to" not in out  # no batch above 64: no growth to report
+
+
+def test_scaling_summary_is_the_ratio_of_the_two_step_times():
+    import run as bench
+    measured = {("dcgan", 64): [0.5, 0.4], ("dcgan", 512): [3.0, 4.0]}
+    line = bench.scaling_summary([64, 512], measured, ["minigen", "PyTorch"])
+    assert "minigen x6.00" in line and "PyTorch x10.00" in line and "linear is x8" in line
