@@ -41,7 +41,7 @@ def keep_freed_memory(limit=1 << 30):
 
 def default_policy():
     """glibc's limits at their usual steady state (mmap threshold 32 MiB, trim at 64 MiB),
-    with the surplus handed back now: the "before" of ``benchmarks/allocator_ab.py``."""
+    with the surplus handed back now: the "before" of ``benchmarks/ab.py allocator``."""
     done = _set(**GLIBC_DEFAULTS)
     if done:
         _libc().malloc_trim(0)

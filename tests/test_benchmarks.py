@@ -20,3 +20,13 @@ def test_scaling_summary_is_the_ratio_of_the_two_step_times():
     measured = {("dcgan", 64): [0.5, 0.4], ("dcgan", 512): [3.0, 4.0]}
     line = bench.scaling_summary([64, 512], measured, ["minigen", "PyTorch"])
     assert "minigen x6.00" in line and "PyTorch x10.00" in line and "linear is x8" in line
+
+
+def test_ab_alternates_the_two_settings_and_leaves_the_after_in_place(capsys):
+    import ab
+    from minigen.nn.functional import conv
+    column_bytes = conv.CPU_COLUMN_BYTES
+    ab.main(["slices", "--batches", "4", "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert "| minigen | 4 |" in out and "whole batch" in out
+    assert conv.CPU_COLUMN_BYTES == column_bytes

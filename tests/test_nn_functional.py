@@ -136,6 +136,10 @@ def test_im2col_and_col2im_are_adjoint():
     cols = im2col_array(x, *args)
     c = rng.standard_normal(cols.shape)
     assert (cols * c).sum() == pytest.approx((x * col2im_array(c, x.shape, *args)).sum(), rel=1e-12)
+    out = np.full((4,) + x.shape[1:], np.nan)  # writing into a batch slice of a larger array
+    assert col2im_array(c, x.shape, *args, out=out[1:3]) is not None
+    np.testing.assert_array_equal(out[1:3], col2im_array(c, x.shape, *args))
+    assert np.isnan(out[[0, 3]]).all()
 
 
 def test_conv_transpose2d_output_size_formula():

@@ -76,7 +76,7 @@ def im2col_array(x, kernel_size, stride, padding, dilation):
     return cols
 
 
-def col2im_array(cols, x_shape, kernel_size, stride, padding, dilation):
+def col2im_array(cols, x_shape, kernel_size, stride, padding, dilation, out=None):
     """The adjoint of im2col: cols (C, kh, kw, N, Ho, Wo) -> dx (N, C, H, W), where every
     input pixel receives the sum of the columns that copied it. One vectorised add per
     kernel offset (no scatter over single elements).
@@ -84,12 +84,17 @@ def col2im_array(cols, x_shape, kernel_size, stride, padding, dilation):
     CPU: the adds run with the batch axis innermost, (C, kh, kw, Ho, Wo, N) into
     (C, H, W, N). With (N, Ho, Wo) order each strided add would loop over rows of only Wo
     elements (7 at 7x7), which NumPy runs about twice as slowly; one transpose of the
-    columns before and one of the result after cost less than that."""
+    columns before and one of the result after cost less than that. ``out``: an (N, C, H, W)
+    array to write dx into (a batch slice of a larger gradient) instead of a new one."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
     xp = backend.get_array_module(cols)
     if xp is not np:
         from ...kernels import col2im
-        return col2im(cols, x_shape, kh, kw, sh, sw, ph, pw, dh, dw)
+        dx = col2im(cols, x_shape, kh, kw, sh, sw, ph, pw, dh, dw)
+        if out is None:
+            return dx
+        out[...] = dx
+        return out
     n, c, h, w = x_shape
     ho, wo = cols.shape[4], cols.shape[5]
     cols_t = np.ascontiguousarray(cols.transpose(0, 1, 2, 4, 5, 3))  # (C, kh, kw, Ho, Wo, N)
@@ -98,7 +103,11 @@ def col2im_array(cols, x_shape, kernel_size, stride, padding, dilation):
         rows = _offset_slice(i, sh, dh, ho)
         for j in range(kw):
             dx_pad[:, rows, _offset_slice(j, sw, dw, wo)] += cols_t[:, i, j]
-    return np.ascontiguousarray(dx_pad[:, ph:ph + h, pw:pw + w].transpose(3, 0, 1, 2))
+    dx = dx_pad[:, ph:ph + h, pw:pw + w].transpose(3, 0, 1, 2)
+    if out is None:
+        return np.ascontiguousarray(dx)
+    out[...] = dx
+    return out
 
 
 # ----------------------------------------------------------------------------- the matrix products
@@ -113,8 +122,8 @@ class _ConvParams:
     def im2col(self, x, kernel):
         return im2col_array(x, kernel, self.stride, self.padding, self.dilation)
 
-    def col2im(self, cols, x_shape, kernel):
-        return col2im_array(cols, x_shape, kernel, self.stride, self.padding, self.dilation)
+    def col2im(self, cols, x_shape, kernel, out=None):
+        return col2im_array(cols, x_shape, kernel, self.stride, self.padding, self.dilation, out)
 
 
 def _grouped_matmul(a, b):
@@ -179,13 +188,15 @@ def _conv_input_grad(p, gy, w, x_shape):
     o, cg, kh, kw = w.shape
     n, _, ho, wo = gy.shape
     w_t = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)
-    dx = xp.empty(x_shape, dtype=gy.dtype)
-    for sl in _batch_slices(n, _column_bytes(gy.itemsize, cg * g * kh * kw, ho, wo), xp):
+    slices = _batch_slices(n, _column_bytes(gy.itemsize, cg * g * kh * kw, ho, wo), xp)
+    dx = xp.empty(x_shape, dtype=gy.dtype) if len(slices) > 1 else None  # else col2im's own array
+    for sl in slices:
         gy_t = xp.ascontiguousarray(gy[sl].transpose(1, 0, 2, 3))
         m = gy_t.shape[1]
         dcols = _grouped_matmul(w_t, gy_t.reshape(g, o // g, m * ho * wo))
-        dx[sl] = p.col2im(dcols.reshape(cg * g, kh, kw, m, ho, wo), (m,) + tuple(x_shape[1:]), (kh, kw))
-    return dx
+        part = p.col2im(dcols.reshape(cg * g, kh, kw, m, ho, wo), (m,) + tuple(x_shape[1:]), (kh, kw),
+                        out=None if dx is None else dx[sl])
+    return part if dx is None else dx
 
 
 def _flip_is_cheaper(p, w_shape, x_shape, y_shape):

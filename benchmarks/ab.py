@@ -1,0 +1,77 @@
+"""Before/after of one CPU optimisation on the DCGAN step, alternated step by step in one
+process, so machine noise falls on both alike.
+
+    python benchmarks/ab.py allocator [--batches 64,512] [--repeat 6] [--threads 2] [--torch]
+    python benchmarks/ab.py slices    [--batches 64,512] [--repeat 6] [--threads 2]
+
+  allocator: glibc's default memory policy, then minigen.allocator.keep_freed_memory()
+             (both frameworks share the process, so --torch shows PyTorch's change too);
+  slices:    convolutions over the whole batch at once, then in batch slices whose columns
+             fit conv.CPU_COLUMN_BYTES (minigen only); the allocator keeps freed memory.
+
+Each round switches the setting, runs one untimed step (caches and heap settle) and times
+the next.
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, HERE)
+import run as bench  # noqa: E402
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("change", choices=("allocator", "slices"))
+    parser.add_argument("--batches", default="64,512")
+    parser.add_argument("--repeat", type=int, default=6)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--torch", action="store_true", help="time PyTorch's step too")
+    args = parser.parse_args(argv)
+    bench.set_threads(args.threads)
+    from minigen import allocator
+    from minigen.nn.functional import conv
+    if not allocator.default_policy():
+        sys.exit("ab.py: needs glibc (Linux) to switch the allocator policy")
+    if args.torch:
+        import torch
+        torch.set_num_threads(args.threads)
+    column_bytes = conv.CPU_COLUMN_BYTES
+    settings = {
+        "allocator": {"glibc default": allocator.default_policy, "keep_freed_memory": allocator.keep_freed_memory},
+        "slices": {"whole batch": lambda: setattr(conv, "CPU_COLUMN_BYTES", 1 << 62),
+                   f"slices of {column_bytes >> 20} MiB": lambda: setattr(conv, "CPU_COLUMN_BYTES", column_bytes)},
+    }[args.change]
+    if args.change == "slices":
+        allocator.keep_freed_memory()
+    ours = bench.MinigenSteps("cpu")
+    theirs = bench.TorchSteps("cpu", ours) if args.torch else None
+    before, after = settings
+    print(f"# DCGAN step, ms (median of {args.repeat}), {before} / {after} alternated step by step, "
+          f"threads={args.threads}, {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"| framework | batch | {before} | {after} | after / before |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for batch in (int(b) for b in args.batches.split(",")):
+        fns = bench.workload_fns("dcgan", batch, ours, theirs)
+        for name, fn in zip(("minigen", "PyTorch"), fns):
+            samples = {k: [] for k in settings}
+            fn()
+            for _ in range(args.repeat):
+                for key, apply in settings.items():
+                    apply()
+                    fn()
+                    t0 = time.perf_counter()
+                    fn()
+                    samples[key].append(time.perf_counter() - t0)
+            ms = [statistics.median(samples[k]) * 1e3 for k in settings]
+            print(f"| {name} | {batch} | {ms[0]:.1f} | {ms[1]:.1f} | {ms[1] / ms[0]:.2f} |", flush=True)
+    for apply in settings.values():  # leave the "after" setting in place
+        apply()
+
+
+if __name__ == "__main__":
+    main()
