@@ -14,8 +14,8 @@ Workloads (the networks of the GAN and VAE issues):
 With --torch the same networks are built in PyTorch with minigen's initial weights and timed
 interleaved with minigen's, step by step; every row gets the ratio minigen / PyTorch.
 Reported time: the median of --repeat steps after 3 warm-up steps (GPU: synchronised).
---memory runs each workload in a fresh subprocess and reports its peak RSS above the
-post-import baseline (CPU). --profile prints mg.profile()'s table for the minigen steps.
+--memory runs each workload in a fresh subprocess and reports its peak memory above the
+post-build baseline: host RSS on the CPU; on the GPU, CuPy's pool and PyTorch's max allocated. --profile prints mg.profile()'s table for the minigen steps.
 --allocator keep (the default) calls minigen.allocator.keep_freed_memory(), as `minigen train`
 does; both frameworks share the process and so the policy.
 """
@@ -195,20 +195,39 @@ def peak_rss_mib():
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
-def measure_memory(name, batch, framework, device, threads):
-    """Peak RSS (MiB) of a fresh process running 5 steps, above its peak after building."""
+def peak_device_mib(framework):
+    """GPU: PyTorch's max_memory_allocated; for minigen the bytes CuPy's default pool holds,
+    which keeps every block it ever allocated and so marks its high water (an upper bound
+    on what was in use at once)."""
+    if framework == "torch":
+        import torch
+        torch.cuda.synchronize()
+        return torch.cuda.max_memory_allocated() / 2 ** 20
+    import cupy
+    cupy.cuda.Device().synchronize()
+    return cupy.get_default_memory_pool().total_bytes() / 2 ** 20
+
+
+def measure_memory(name, batch, framework, device, threads, allocator="keep"):
+    """Peak memory (MiB) of a fresh process running 5 steps, above its peak after building:
+    host RSS on the CPU, device memory on the GPU (peak_device_mib)."""
+    peak = "b.peak_rss_mib()" if device == "cpu" else f"b.peak_device_mib({framework!r})"
     code = f"""
 import sys
 sys.path.insert(0, {os.path.join(HERE, '..')!r}); sys.path.insert(0, {HERE!r})
 import run as b
 b.set_threads({threads})
+from minigen import allocator
+allocator.keep_freed_memory() if {allocator!r} == 'keep' else allocator.default_policy()
 ours = b.MinigenSteps({device!r})
 theirs = b.TorchSteps({device!r}, ours) if {framework!r} == 'torch' else None
 fns = b.workload_fns({name!r}, {batch}, ours, theirs)
 fn = fns[-1] if {framework!r} == 'torch' else fns[0]
-base = b.peak_rss_mib()
+if {framework!r} == 'torch' and {device!r} == 'cuda':
+    import torch; torch.cuda.reset_peak_memory_stats()
+base = {peak}
 for _ in range(5): fn()
-print(b.peak_rss_mib() - base)
+print({peak} - base)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     return float(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else float("nan")
@@ -236,6 +255,7 @@ def scaling_summary(batches, measured, names):
 def plot_scaling(batches, measured, names, path, device):
     """Step time against batch size, log-log, with the line through batch 64 that grows linearly."""
     import matplotlib
+    import matplotlib.ticker
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(5.5, 4))
@@ -246,6 +266,7 @@ def plot_scaling(batches, measured, names, path, device):
                 label=f"{name}, linear from batch 64")
     ax.set(xscale="log", yscale="log", xlabel="batch size", ylabel="ms per DCGAN training step",
            title=f"DCGAN step against batch size ({device}, {time.strftime('%Y-%m-%d')})")
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_xticks(batches, [str(b) for b in batches])
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -309,8 +330,9 @@ def main(argv=None):
         gflops = flops_per_step(name, batch) / times[0] / 1e9
         line = f"| {name} step | {batch} | {times[0] * 1e3:.1f} | {torch_ms} | {ratio} | {gflops:.1f} |"
         if args.memory:
-            mem_m = measure_memory(name, batch, "minigen", args.device, args.threads)
-            mem_t = measure_memory(name, batch, "torch", args.device, args.threads) if args.torch else float("nan")
+            mem_m = measure_memory(name, batch, "minigen", args.device, args.threads, args.allocator)
+            mem_t = (measure_memory(name, batch, "torch", args.device, args.threads, args.allocator)
+                     if args.torch else float("nan"))
             line += f" {mem_m:.0f} | {mem_t:.0f} |"
         print(line, flush=True)
     names = ["minigen", "PyTorch"][:len(syncs)]

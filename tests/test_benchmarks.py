@@ -30,3 +30,10 @@ def test_ab_alternates_the_two_settings_and_leaves_the_after_in_place(capsys):
     out = capsys.readouterr().out
     assert "| minigen | 4 |" in out and "whole batch" in out
     assert conv.CPU_COLUMN_BYTES == column_bytes
+
+
+def test_memory_is_measured_in_a_fresh_process():
+    import math
+    import run as bench
+    mib = bench.measure_memory("dcgan", 4, "minigen", "cpu", 1)
+    assert math.isfinite(mib) and mib >= 0
