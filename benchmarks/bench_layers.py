@@ -130,6 +130,10 @@ def main(argv=None):
     import numpy as np
     import minigen as mg
     import minigen.nn.functional as F
+    try:
+        mg.backend.check_device(args.device)
+    except (RuntimeError, ValueError) as exc:
+        sys.exit(f"{os.path.basename(__file__)}: --device {args.device}: {exc}")
     torch = None
     if not args.no_torch:
         try:

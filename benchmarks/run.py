@@ -293,6 +293,10 @@ def main(argv=None):
     import numpy as np
     import minigen as mg
     from minigen import allocator
+    try:
+        mg.backend.check_device(args.device)
+    except (RuntimeError, ValueError) as exc:
+        sys.exit(f"{os.path.basename(__file__)}: --device {args.device}: {exc}")
     allocator.keep_freed_memory() if args.allocator == "keep" else allocator.default_policy()
     theirs_mod = None
     if args.torch:

@@ -37,3 +37,25 @@ def test_memory_is_measured_in_a_fresh_process():
     import run as bench
     mib = bench.measure_memory("dcgan", 4, "minigen", "cpu", 1)
     assert math.isfinite(mib) and mib >= 0
+
+
+def test_gpu_session_script_parses():
+    # It can only run where a GPU is lent; here bash checks its syntax.
+    import subprocess
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "gpu_session.sh"
+    result = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_benchmarks_refuse_an_unavailable_device_with_one_line(capsys):
+    import pytest
+    import run as bench
+    from minigen import backend
+    try:
+        backend.check_device("cuda")
+    except (RuntimeError, ValueError):
+        with pytest.raises(SystemExit) as exc:
+            bench.main(["--device", "cuda"])
+        assert "--device cuda" in str(exc.value) and "Traceback" not in str(exc.value)
+    else:
+        pytest.skip("a GPU is available here")
