@@ -1,13 +1,20 @@
-"""Before/after of one CPU optimisation on the DCGAN step, alternated step by step in one
+"""Before/after of one CPU optimisation on a training step (DCGAN by default), alternated step by step in one
 process, so machine noise falls on both alike.
 
     python benchmarks/ab.py allocator [--batches 64,512] [--repeat 6] [--threads 2] [--torch]
     python benchmarks/ab.py slices    [--batches 64,512] [--repeat 6] [--threads 2]
+    python benchmarks/ab.py flip --workload cyclegan [--batches 8] [--repeat 10]
 
   allocator: glibc's default memory policy, then minigen.allocator.keep_freed_memory()
              (both frameworks share the process, so --torch shows PyTorch's change too);
   slices:    convolutions over the whole batch at once, then in batch slices whose columns
-             fit conv.CPU_COLUMN_BYTES (minigen only); the allocator keeps freed memory.
+             fit conv.CPU_COLUMN_BYTES (minigen only); the allocator keeps freed memory;
+  flip:      stride-1 input gradients by the flipped kernel only where its columns are
+             smaller than col2im's, then where they are less than conv.FLIP_MAX_COLUMN_RATIO
+             times col2im's (minigen only).
+
+--workload cyclegan times the cyclegan model's own train_step (embedded domains' shape, batch
+from --batches, default options) instead of the DCGAN step.
 
 Each round switches the setting, runs one untimed step (caches and heap settle) and times
 the next.
@@ -24,9 +31,21 @@ sys.path.insert(0, HERE)
 import run as bench  # noqa: E402
 
 
+def cyclegan_step(batch):
+    """One train_step of the cyclegan model (defaults) on a fixed random batch of its image shape."""
+    import numpy as np
+    import minigen as mg
+    from minigen.models.cyclegan import CycleGAN
+    shape = CycleGAN.load_data("embedded", "train")[0][0].shape
+    model = CycleGAN(dict(CycleGAN.defaults), "cpu", shape)
+    images = mg.tensor(np.random.default_rng(0).uniform(-1, 1, (batch,) + shape).astype(np.float32))
+    return lambda: model.train_step(images, None)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("change", choices=("allocator", "slices"))
+    parser.add_argument("change", choices=("allocator", "slices", "flip"))
+    parser.add_argument("--workload", choices=("dcgan", "cyclegan"), default="dcgan")
     parser.add_argument("--batches", default="64,512")
     parser.add_argument("--repeat", type=int, default=6)
     parser.add_argument("--threads", type=int, default=2)
@@ -40,23 +59,28 @@ def main(argv=None):
     if args.torch:
         import torch
         torch.set_num_threads(args.threads)
-    column_bytes = conv.CPU_COLUMN_BYTES
+    column_bytes, flip_ratio = conv.CPU_COLUMN_BYTES, conv.FLIP_MAX_COLUMN_RATIO
     settings = {
         "allocator": {"glibc default": allocator.default_policy, "keep_freed_memory": allocator.keep_freed_memory},
         "slices": {"whole batch": lambda: setattr(conv, "CPU_COLUMN_BYTES", 1 << 62),
                    f"slices of {column_bytes >> 20} MiB": lambda: setattr(conv, "CPU_COLUMN_BYTES", column_bytes)},
+        "flip": {"flip if smaller": lambda: setattr(conv, "FLIP_MAX_COLUMN_RATIO", 1),
+                 f"flip if < {flip_ratio}x": lambda: setattr(conv, "FLIP_MAX_COLUMN_RATIO", flip_ratio)},
     }[args.change]
-    if args.change == "slices":
+    if args.change != "allocator":
         allocator.keep_freed_memory()
+    if args.workload == "cyclegan" and args.torch:
+        sys.exit("ab.py: --torch times the DCGAN step only")
     ours = bench.MinigenSteps("cpu")
     theirs = bench.TorchSteps("cpu", ours) if args.torch else None
     before, after = settings
-    print(f"# DCGAN step, ms (median of {args.repeat}), {before} / {after} alternated step by step, "
+    print(f"# {args.workload} step, ms (median of {args.repeat}), {before} / {after} alternated step by step, "
           f"threads={args.threads}, {time.strftime('%Y-%m-%d %H:%M')}")
     print(f"| framework | batch | {before} | {after} | after / before |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for batch in (int(b) for b in args.batches.split(",")):
-        fns = bench.workload_fns("dcgan", batch, ours, theirs)
+        fns = (bench.workload_fns("dcgan", batch, ours, theirs) if args.workload == "dcgan"
+               else [cyclegan_step(batch)])
         for name, fn in zip(("minigen", "PyTorch"), fns):
             samples = {k: [] for k in settings}
             fn()

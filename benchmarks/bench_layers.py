@@ -73,20 +73,28 @@ def workloads(mg, F, torch, device):
     tgy.append(torch.tensor(gy4.numpy(), device=device) if torch else None)
     flip_rule = conv_module._flip_is_cheaper
 
-    def m_conv7(flip):
+    x5, tx5 = pair((64, 64, 14, 14))
+    w5, tw5 = pair((64, 64, 3, 3))
+    gy5 = mg.tensor(rng.standard_normal((64, 64, 14, 14)).astype(np.float32), device=device)
+    tgy.append(torch.tensor(gy5.numpy(), device=device) if torch else None)
+
+    def m_stride1(x, w, gy, padding, flip):
+        """conv2d forward + backward with the input gradient forced to the flip or to col2im."""
         def step():
-            clear(x4, w4)
+            clear(x, w)
             conv_module._flip_is_cheaper = flip_rule if flip else (lambda *shapes: False)
             try:
-                F.conv2d(x4, w4).backward(gy4)
+                F.conv2d(x, w, padding=padding).backward(gy)
             finally:
                 conv_module._flip_is_cheaper = flip_rule
         return step
 
     steps = {"conv2d 64->128 14x14 k4s2p1": [m_conv], "conv_transpose2d 128->64 7x7 k4s2p1": [m_convt],
              "batch_norm2d (64,128,14,14) train": [m_bn], "leaky_relu (64,128,14,14)": [m_lrelu],
-             "conv2d 32->3 38x38 k7 batch 8, dx by flip": [m_conv7(True)],
-             "conv2d 32->3 38x38 k7 batch 8, dx by col2im (before)": [m_conv7(False)]}
+             "conv2d 32->3 38x38 k7 batch 8, dx by flip": [m_stride1(x4, w4, gy4, 0, True)],
+             "conv2d 32->3 38x38 k7 batch 8, dx by col2im (before)": [m_stride1(x4, w4, gy4, 0, False)],
+             "conv2d 64->64 14x14 k3p1, dx by flip": [m_stride1(x5, w5, gy5, 1, True)],
+             "conv2d 64->64 14x14 k3p1, dx by col2im (before)": [m_stride1(x5, w5, gy5, 1, False)]}
     if torch:
         TF = torch.nn.functional
         trm, trv = torch.zeros(128, device=device), torch.ones(128, device=device)
@@ -110,7 +118,11 @@ def workloads(mg, F, torch, device):
         def t_conv7():
             clear(tx4, tw4)
             TF.conv2d(tx4, tw4).backward(tgy[3])
-        for name, fn in zip(steps, (t_conv, t_convt, t_bn, t_lrelu, t_conv7, t_conv7)):
+
+        def t_conv3():
+            clear(tx5, tw5)
+            TF.conv2d(tx5, tw5, padding=1).backward(tgy[4])
+        for name, fn in zip(steps, (t_conv, t_convt, t_bn, t_lrelu, t_conv7, t_conv7, t_conv3, t_conv3)):
             steps[name].append(fn)
     return steps
 

@@ -64,7 +64,8 @@ def test_conv_transpose2d_is_the_adjoint_of_conv2d(xs, ws, stride, padding, dila
 
 @pytest.mark.parametrize("xs, ws, padding, dilation", [((2, 5, 7, 6), (2, 5, 3, 3), (1, 1), (1, 1)),
                                                      ((1, 4, 9, 8), (3, 4, 3, 2), (2, 0), (2, 1)),
-                                                     ((2, 6, 8, 8), (1, 6, 7, 7), (3, 3), (1, 1))])
+                                                     ((2, 6, 8, 8), (1, 6, 7, 7), (3, 3), (1, 1)),
+                                                     ((2, 4, 6, 6), (4, 4, 3, 3), (1, 1), (1, 1))])
 def test_input_gradient_by_flipped_kernel_equals_col2im(xs, ws, padding, dilation):
     from minigen.nn.functional import conv as C
     rng = np.random.default_rng(3)
@@ -87,6 +88,12 @@ def test_flip_is_not_chosen_where_its_columns_would_be_larger():
     assert not C._flip_is_cheaper(p, (100, 256, 7, 7), (64, 256, 7, 7), (64, 100, 1, 1))
     # CycleGAN's last layer: 32 -> 3 channels, 7x7, on a 38x38 map
     assert C._flip_is_cheaper(p, (3, 32, 7, 7), (8, 32, 38, 38), (8, 3, 32, 32))
+    # its residual blocks: 64 -> 64, 3x3 on a reflection-padded 10x10 (columns 1.56x col2im's)
+    assert C._flip_is_cheaper(p, (64, 64, 3, 3), (8, 64, 10, 10), (8, 64, 8, 8))
+    # four times more output than input channels, same padding: columns 4x col2im's
+    same = C._ConvParams((1, 1), (1, 1), (1, 1), 1)
+    assert not C._flip_is_cheaper(same, (64, 16, 3, 3), (64, 16, 14, 14), (64, 64, 14, 14))
+    assert C._flip_is_cheaper(same, (64, 64, 3, 3), (64, 64, 14, 14), (64, 64, 14, 14))
 
 
 def test_batch_slices_cover_the_batch_in_equal_pieces_under_the_byte_budget(monkeypatch):

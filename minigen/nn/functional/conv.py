@@ -199,16 +199,22 @@ def _conv_input_grad(p, gy, w, x_shape):
     return part if dx is None else dx
 
 
+# col2im's strided adds cost more per element than im2col's copies plus the GEMM, so the flip
+# wins even with somewhat larger columns. Input gradient alone, the two rules alternated on the
+# CPU (2026-11-29): columns 1.0x col2im's (same-padded 3x3, batch 64, 32-128 channels) flip
+# 0.52-0.79 of col2im's time; 1.56x (CycleGAN's residual 3x3, batch 8, 8x8) even; 2.0x even;
+# 4x col2im 2-3x faster; a DCGAN generator's 1x1 first layer (19x) far faster.
+FLIP_MAX_COLUMN_RATIO = 2
+
+
 def _flip_is_cheaper(p, w_shape, x_shape, y_shape):
-    """Stride 1, one group, padding p <= d (k - 1), and a smaller column matrix: the flip's
-    O*k*k rows over the N*H*W input positions against col2im's C*k*k rows over the N*Ho*Wo
-    output positions. (A 1x1 input, as in a DCGAN generator's first layer, padded to k x k
-    would make the flip's columns far larger; with equal channels the flip measured no
-    faster, so it must win strictly.)"""
+    """Stride 1, one group, padding p <= d (k - 1), and columns less than FLIP_MAX_COLUMN_RATIO
+    times col2im's: the flip's O*k*k rows over the N*H*W input positions against col2im's C*k*k
+    rows over the N*Ho*Wo output positions."""
     o, c, kh, kw = w_shape
     return (p.stride == (1, 1) and p.groups == 1
             and all(pad <= d * (k - 1) for pad, d, k in zip(p.padding, p.dilation, (kh, kw)))
-            and o * x_shape[2] * x_shape[3] < c * y_shape[2] * y_shape[3])
+            and o * x_shape[2] * x_shape[3] < FLIP_MAX_COLUMN_RATIO * c * y_shape[2] * y_shape[3])
 
 
 def _conv_input_grad_by_flip(p, gy, w):
