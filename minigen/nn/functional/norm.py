@@ -54,14 +54,16 @@ def _plane(v, x):
     return xp.ascontiguousarray(xp.broadcast_to(v.reshape((-1,) + (1,) * (x.ndim - 2)), x.shape[1:]))
 
 
-def batch_norm_forward_array(x, mean, inv_std, weight, bias):
+def batch_norm_forward_array(x, mean, inv_std, weight, bias, centered=None):
     """x_hat = (x - mean[c]) * inv_std[c];  y = x_hat * weight[c] + bias[c].
-    x (N, C, ...); the rest (C,). Returns (y, x_hat). On CuPy: one fused kernel."""
+    x (N, C, ...); the rest (C,). Returns (y, x_hat). On CuPy: one fused kernel.
+    CPU: ``centered``, x - mean already computed (for the variance), becomes x_hat in place,
+    saving a pass over x and an array."""
     xp = backend.get_array_module(x)
     if xp is not np:
         from ...kernels import batch_norm_forward
         return batch_norm_forward(x, mean, inv_std, weight, bias)
-    x_hat = x - _plane(mean, x)
+    x_hat = x - _plane(mean, x) if centered is None else centered
     x_hat *= _plane(inv_std, x)
     y = x_hat * _plane(weight, x)
     y += _plane(bias, x)
@@ -97,7 +99,7 @@ class BatchNorm(Function):
         centered = x - _plane(mean, x)
         var = _channel_sum_of_products(centered, centered) / x.dtype.type(m)
         inv_std = 1 / backend.get_array_module(x).sqrt(var + x.dtype.type(self.eps))
-        y, x_hat = batch_norm_forward_array(x, mean, inv_std, weight, bias)
+        y, x_hat = batch_norm_forward_array(x, mean, inv_std, weight, bias, centered)
         self.batch_mean, self.batch_var = mean, var
         self.saved_x_hat, self.saved_inv_std = x_hat, inv_std
         return y
