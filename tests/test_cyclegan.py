@@ -84,6 +84,13 @@ def test_patchgan_depth_follows_the_image_size():
     assert large.lambda_id == 5.0                                      # equal channels: identity on
 
 
+def test_a_patchgan_too_deep_for_the_images_is_refused_with_the_largest_depth_that_fits():
+    deepest = build(n_layers=3)                                        # 32 px: 4-px maps, 1 score a side
+    assert deepest.D_B(mg.zeros(1, 3, 32, 32)).shape == (1, 1, 2, 2)
+    with pytest.raises(ValueError, match=r"--set n_layers=4: .* at least 48 px .* 32x32: use n_layers <= 3"):
+        build(n_layers=4)
+
+
 def test_cycle_and_identity_terms_compare_each_image_with_its_own_round_trip():
     # G(x) = x + 0.1, F(x) = x - 0.1: a round trip returns every image exactly (cycle = 0),
     # and each generator moves its own domain's images by 0.1 (identity = 0.1 + 0.1).
