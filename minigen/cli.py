@@ -80,7 +80,7 @@ def _cmd_sample(args):
             images = model.sample_labels(_parse_labels(args.labels, model.n_classes), args.nrow)
         else:
             images = model.sample(args.n) if view is None else _sample_view(model, view, args, run)
-    save_image_grid(images, out, nrow=args.nrow)
+    save_image_grid(images, out, nrow=args.nrow, value_range=model.value_range)
     print(f"wrote {out}")
     return 0
 

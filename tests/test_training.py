@@ -220,3 +220,20 @@ def test_steps_and_epochs_exclude_each_other():
 def test_epochs_trains_whole_passes(tmp_path):
     run = train(tiny(tmp_path, steps=None, epochs=1, batch_size=1500))
     assert max(losses(run)) == 3  # 4,500 digits / 1,500 per batch
+
+
+def test_sample_grids_use_the_models_value_range_not_a_guess(tmp_path):
+    # A tanh generator's early samples can all be positive; 0.5 must stay 0.5 in [-1, 1]
+    # (pixel 191), not be read as 0.5 in [0, 1] (pixel 128).
+    from types import SimpleNamespace
+    from PIL import Image
+    from minigen.training.loop import _write_samples
+    from minigen.models.base import GenerativeModel
+    for data_range, pixel in (("symmetric", 191), ("unit", 128)):
+        model = SimpleNamespace(grid=(4, 2), data_range=data_range,
+                                sample=lambda n: mg.tensor(np.full((n, 1, 3, 3), 0.5, dtype=np.float32)))
+        model.value_range = GenerativeModel.value_range.fget(model)
+        run = SimpleNamespace(samples_dir=tmp_path / data_range)
+        _write_samples(run, model, 7)
+        grid = np.asarray(Image.open(run.samples_dir / "step_000007.png"))
+        assert grid[2, 2] == pixel  # the first image's top-left pixel (after 2 px of padding)

@@ -27,12 +27,19 @@ class GenerativeModel:
       with ``self.fixed_noise`` when n matches, so sample grids are comparable over time.
 
     ``data_range`` says how the loop should scale uint8 images: "symmetric" ([-1, 1]) or
-    "unit" ([0, 1]).
+    "unit" ([0, 1]); ``value_range`` is the same as numbers, for sample grids.
     """
 
     name = None
     defaults = {"lr": 2e-4, "batch_size": 64, "steps": 500}
     data_range = "symmetric"
+
+    @property
+    def value_range(self):
+        """(low, high) of the images this model reads and samples: (-1, 1) or (0, 1). Sample
+        grids map it to black..white (guessing from the values would turn a tanh generator's
+        all-positive early samples into (0, 1) images)."""
+        return (-1.0, 1.0) if self.data_range == "symmetric" else (0.0, 1.0)
 
     def __init__(self, config, device="cpu", image_shape=(1, 28, 28)):
         self.config = dict(config)

@@ -240,7 +240,7 @@ def _write_samples(run, model, step):
     n, nrow = getattr(model, "grid", (64, 8))  # (images, per row); cgan shows a row per digit
     with mg.no_grad():
         images = model.sample(n)
-    save_image_grid(images, run.samples_dir / f"step_{step:06d}.png", nrow=nrow)
+    save_image_grid(images, run.samples_dir / f"step_{step:06d}.png", nrow=nrow, value_range=model.value_range)
 
 
 def load_run(run_path, device="cpu"):
