@@ -10,7 +10,8 @@ convolution is ONE matrix product ``W.reshape(O, C*kh*kw) @ cols``, which BLAS (
 cuBLAS (GPU) runs near the machine's peak.
 
 Layout of ``cols``: (C, kh, kw, N, Ho, Wo). Channels first means groups split it by a
-plain reshape, and the product lands as (O, N, Ho, Wo), one transpose from NCHW.
+plain reshape, and the product lands as (O, N, Ho, Wo), one transpose from NCHW. On the CPU a
+large batch goes through in slices whose columns fit the cache (``CPU_COLUMN_BYTES``).
 
 The three linear maps of a convolution and why they close under differentiation:
 
