@@ -12,7 +12,6 @@ run by run so that machine noise hits both. Ratio = minigen / PyTorch (lower is 
 """
 import argparse
 import os
-import platform
 import sys
 import time
 
@@ -138,7 +137,7 @@ def main(argv=None):
     _set_threads(args.threads)
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from timing import median_interleaved
+    from timing import machine, median_interleaved
     import numpy as np
     import minigen as mg
     import minigen.nn.functional as F
@@ -161,8 +160,8 @@ def main(argv=None):
                 torch.cuda.synchronize()
 
     print(f"# layers, forward+backward, batch 64, float32, device={args.device}, threads={args.threads}")
-    print(f"# {time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
-          f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch else ""))
+    print(f"# {time.strftime('%Y-%m-%d %H:%M')}, {machine(args.device)}" +
+          (f", torch {torch.__version__}" if torch else ""))
     if args.device == "cpu":
         a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32)
         sgemm = min(median_interleaved([lambda: a @ a], [sync], 5))

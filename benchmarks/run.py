@@ -21,7 +21,6 @@ does; both frameworks share the process and so the policy.
 """
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -29,7 +28,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
-from timing import median_interleaved  # noqa: E402
+from timing import machine, median_interleaved  # noqa: E402
 from minigen.models.gan_nets import discriminator, generator  # noqa: E402
 
 
@@ -312,8 +311,8 @@ def main(argv=None):
     a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32)
     sgemm_s = median_interleaved([lambda: a @ a], [lambda: None], 5)[0]
     sgemm = 2 * 1024 ** 3 / sgemm_s / 1e9
-    print(f"# training steps, device={args.device}, threads={args.threads}, {time.strftime('%Y-%m-%d')}")
-    print(f"# {platform.machine()}, numpy {np.__version__}" +
+    print(f"# training steps, device={args.device}, threads={args.threads}, {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"# {machine(args.device)}" +
           (f", torch {theirs_mod.__version__}" if theirs_mod else "") +
           (f"; machine SGEMM (NumPy 1024^2 float32) {sgemm:.0f} GFLOP/s" if args.device == "cpu" else "") +
           f"; allocator: {args.allocator}")

@@ -20,3 +20,29 @@ def median_interleaved(fns, syncs, repeat):
             sync()
             samples[k].append(time.perf_counter() - t0)
     return [statistics.median(s) for s in samples]
+
+
+def machine(device):
+    """One line naming what the numbers were measured on: CPU model and count, NumPy and its
+    BLAS, Python, and on the GPU the device's name and CuPy's version."""
+    import os
+    import platform
+    import numpy as np
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        blas = np.__config__.CONFIG["Build Dependencies"]["blas"]
+        blas = f"{blas['name']} {blas.get('version', '')}".strip()
+    except (AttributeError, KeyError, TypeError):
+        blas = "unknown BLAS"
+    line = (f"{cpu} x{os.cpu_count()}, Python {platform.python_version()}, numpy {np.__version__} "
+            f"({blas})")
+    if device == "cuda":
+        import cupy
+        name = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)["name"]
+        line += f", GPU {name.decode() if isinstance(name, bytes) else name}, cupy {cupy.__version__}"
+    return line

@@ -11,7 +11,7 @@ import pytest
 
 import minigen as mg
 from minigen.cli import main
-from minigen.models import GenerativeModel, MODELS, register_model
+from minigen.models import GenerativeModel, register_model
 from minigen.training import TrainConfig, TrainingError, train
 from minigen.training.checkpoint import latest_checkpoint, load_checkpoint
 
