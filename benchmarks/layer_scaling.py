@@ -5,9 +5,11 @@ with every convolution, batch-norm and leaky-ReLU array function timed by layer 
 
 Prints per layer and pass: ms per step at each batch size, their ratio, and the excess over
 linear growth (ms at the large batch minus ratio-of-batches x ms at the small one), sorted by
-time at the large batch. mg.profile() groups by op type; this splits by layer. A nested call
-is counted in both rows (an input gradient by the flipped kernel is also a conv forward, listed
-with the flipped weight's shape).
+time at the large batch. mg.profile() groups by op type; this splits by layer and by the three
+array routines of minigen/nn/functional/conv.py: "im2col + GEMM" (a Conv2d's forward pass and
+a ConvTranspose2d's input gradient), "GEMM + col2im" (a Conv2d's input gradient and a
+ConvTranspose2d's forward pass; where the flipped kernel is used, its im2col + GEMM row is
+counted inside this one too, listed with the flipped weight's shape) and "weight gradient".
 """
 import argparse
 import collections
@@ -22,10 +24,10 @@ import run as bench  # noqa: E402
 
 # (module, function, label of one call from its arguments)
 TIMED = [
-    ("minigen.nn.functional.conv", "_conv_forward", lambda p, x, w: ("conv forward", w.shape, x.shape[2:])),
-    ("minigen.nn.functional.conv", "_conv_input_grad", lambda p, gy, w, xs: ("conv dx", w.shape, xs[2:])),
+    ("minigen.nn.functional.conv", "_conv_forward", lambda p, x, w: ("im2col + GEMM", w.shape, x.shape[2:])),
+    ("minigen.nn.functional.conv", "_conv_input_grad", lambda p, gy, w, xs: ("GEMM + col2im", w.shape, xs[2:])),
     ("minigen.nn.functional.conv", "_conv_weight_grad",
-     lambda p, x, gy, ws, cols=None: ("conv dW", tuple(ws), x.shape[2:])),
+     lambda p, x, gy, ws, cols=None: ("weight gradient", tuple(ws), x.shape[2:])),
     ("minigen.nn.functional.norm", "batch_norm_forward_array", lambda x, *a: ("batch norm", x.shape[1:], "")),
     ("minigen.nn.functional.norm", "batch_norm_backward_array", lambda g, *a: ("batch norm dx", g.shape[1:], "")),
     ("minigen.ops.elementwise", "leaky_relu_array", lambda x, a: ("leaky_relu", x.shape[1:], "")),
