@@ -36,11 +36,14 @@ TIMED = [
 
 
 def instrument(seconds, current):
-    """Wrap each TIMED function so that its calls add to seconds[(batch, label)]."""
+    """Wrap each TIMED function so that its calls add to seconds[(batch, label)]; returns a
+    function that puts the originals back."""
     import importlib
+    originals = []
     for module_name, name, label in TIMED:
         module = importlib.import_module(module_name)
         fn = getattr(module, name)
+        originals.append((module, name, fn))
 
         def timed(*args, _fn=fn, _label=label, **kwargs):
             t0 = time.perf_counter()
@@ -48,6 +51,7 @@ def instrument(seconds, current):
             seconds[current[0], _label(*args, **kwargs)] += time.perf_counter() - t0
             return out
         setattr(module, name, timed)
+    return lambda: [setattr(module, name, fn) for module, name, fn in originals]
 
 
 def main(argv=None):
@@ -61,7 +65,7 @@ def main(argv=None):
     allocator.keep_freed_memory()
     small, large = (int(b) for b in args.batches.split(","))
     seconds, current = collections.defaultdict(float), [None]
-    instrument(seconds, current)
+    restore = instrument(seconds, current)
     ours = bench.MinigenSteps("cpu")
     steps = {b: bench.workload_fns("dcgan", b, ours, None)[0] for b in (small, large)}
     totals = dict.fromkeys(steps, 0.0)
@@ -75,6 +79,7 @@ def main(argv=None):
             t0 = time.perf_counter()
             step()
             totals[batch] += time.perf_counter() - t0
+    restore()
     k = large / small
     ms = {key: s / args.repeat * 1e3 for key, s in seconds.items()}
     print(f"# DCGAN step, ms per step, batch {small} and {large} alternated ({args.repeat} each), "

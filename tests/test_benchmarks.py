@@ -59,3 +59,14 @@ def test_benchmarks_refuse_an_unavailable_device_with_one_line(capsys):
         assert "--device cuda" in str(exc.value) and "Traceback" not in str(exc.value)
     else:
         pytest.skip("a GPU is available here")
+
+
+def test_layer_scaling_lists_every_convolution_routine(capsys):
+    import layer_scaling
+    from minigen.nn.functional import conv
+    forward = conv._conv_forward
+    layer_scaling.main(["--batches", "4,8", "--repeat", "1"])
+    assert conv._conv_forward is forward  # the timing wrappers are gone again
+    out = capsys.readouterr().out
+    for routine in ("im2col + GEMM", "GEMM + col2im", "weight gradient", "batch norm", "leaky_relu"):
+        assert f"| {routine}" in out
