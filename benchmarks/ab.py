@@ -4,6 +4,7 @@ process, so machine noise falls on both alike.
     python benchmarks/ab.py allocator [--batches 64,512] [--repeat 6] [--threads 2] [--torch]
     python benchmarks/ab.py slices    [--batches 64,512] [--repeat 6] [--threads 2]
     python benchmarks/ab.py flip --workload cyclegan [--batches 8] [--repeat 10]
+    python benchmarks/ab.py batch_last [--batches 64,512] [--repeat 6]
 
   allocator: glibc's default memory policy, then minigen.allocator.keep_freed_memory()
              (both frameworks share the process, so --torch shows PyTorch's change too);
@@ -11,7 +12,9 @@ process, so machine noise falls on both alike.
              fit conv.CPU_COLUMN_BYTES (minigen only); the allocator keeps freed memory;
   flip:      stride-1 input gradients by the flipped kernel only where its columns are
              smaller than col2im's, then where they are less than conv.FLIP_MAX_COLUMN_RATIO
-             times col2im's (minigen only).
+             times col2im's (minigen only);
+  batch_last: the input gradient's columns formed (C, kh, kw, N, Ho, Wo) and transposed for
+             col2im, then formed batch-last by transposing gy instead (minigen only).
 
 --workload cyclegan times the cyclegan model's own train_step (embedded domains' shape, batch
 from --batches, default options) instead of the DCGAN step.
@@ -44,7 +47,7 @@ def cyclegan_step(batch):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("change", choices=("allocator", "slices", "flip"))
+    parser.add_argument("change", choices=("allocator", "slices", "flip", "batch_last"))
     parser.add_argument("--workload", choices=("dcgan", "cyclegan"), default="dcgan")
     parser.add_argument("--batches", default="64,512")
     parser.add_argument("--repeat", type=int, default=6)
@@ -66,6 +69,8 @@ def main(argv=None):
                    f"slices of {column_bytes >> 20} MiB": lambda: setattr(conv, "CPU_COLUMN_BYTES", column_bytes)},
         "flip": {"flip if smaller": lambda: setattr(conv, "FLIP_MAX_COLUMN_RATIO", 1),
                  f"flip if < {flip_ratio}x": lambda: setattr(conv, "FLIP_MAX_COLUMN_RATIO", flip_ratio)},
+        "batch_last": {"columns transposed": lambda: setattr(conv, "CPU_BATCH_LAST_INPUT_GRAD", False),
+                       "batch-last product": lambda: setattr(conv, "CPU_BATCH_LAST_INPUT_GRAD", True)},
     }[args.change]
     if args.change != "allocator":
         allocator.keep_freed_memory()

@@ -91,9 +91,9 @@ def workloads(mg, F, torch, device):
     steps = {"conv2d 64->128 14x14 k4s2p1": [m_conv], "conv_transpose2d 128->64 7x7 k4s2p1": [m_convt],
              "batch_norm2d (64,128,14,14) train": [m_bn], "leaky_relu (64,128,14,14)": [m_lrelu],
              "conv2d 32->3 38x38 k7 batch 8, dx by flip": [m_stride1(x4, w4, gy4, 0, True)],
-             "conv2d 32->3 38x38 k7 batch 8, dx by col2im (before)": [m_stride1(x4, w4, gy4, 0, False)],
+             "conv2d 32->3 38x38 k7 batch 8, dx by col2im": [m_stride1(x4, w4, gy4, 0, False)],
              "conv2d 64->64 14x14 k3p1, dx by flip": [m_stride1(x5, w5, gy5, 1, True)],
-             "conv2d 64->64 14x14 k3p1, dx by col2im (before)": [m_stride1(x5, w5, gy5, 1, False)]}
+             "conv2d 64->64 14x14 k3p1, dx by col2im": [m_stride1(x5, w5, gy5, 1, False)]}
     if torch:
         TF = torch.nn.functional
         trm, trv = torch.zeros(128, device=device), torch.ones(128, device=device)

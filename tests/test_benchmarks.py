@@ -70,3 +70,12 @@ def test_layer_scaling_lists_every_convolution_routine(capsys):
     out = capsys.readouterr().out
     for routine in ("im2col + GEMM", "GEMM + col2im", "weight gradient", "batch norm", "leaky_relu"):
         assert f"| {routine}" in out
+
+
+def test_flip_rule_times_both_routes_and_restores_the_rule(capsys):
+    import flip_rule
+    from minigen.nn.functional import conv
+    rule = conv._flip_is_cheaper
+    flip_rule.main(["--repeat", "1"])
+    assert conv._flip_is_cheaper is rule
+    assert capsys.readouterr().out.count("| (") == len(flip_rule.LAYERS)

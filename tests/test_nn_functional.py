@@ -89,11 +89,11 @@ def test_flip_is_not_chosen_where_its_columns_would_be_larger():
     # CycleGAN's last layer: 32 -> 3 channels, 7x7, on a 38x38 map
     assert C._flip_is_cheaper(p, (3, 32, 7, 7), (8, 32, 38, 38), (8, 3, 32, 32))
     # its residual blocks: 64 -> 64, 3x3 on a reflection-padded 10x10 (columns 1.56x col2im's)
-    assert C._flip_is_cheaper(p, (64, 64, 3, 3), (8, 64, 10, 10), (8, 64, 8, 8))
-    # four times more output than input channels, same padding: columns 4x col2im's
+    assert not C._flip_is_cheaper(p, (64, 64, 3, 3), (8, 64, 10, 10), (8, 64, 8, 8))
+    # same padding: equal channels give equal columns (flip); twice the output channels, 2x
     same = C._ConvParams((1, 1), (1, 1), (1, 1), 1)
-    assert not C._flip_is_cheaper(same, (64, 16, 3, 3), (64, 16, 14, 14), (64, 64, 14, 14))
     assert C._flip_is_cheaper(same, (64, 64, 3, 3), (64, 64, 14, 14), (64, 64, 14, 14))
+    assert not C._flip_is_cheaper(same, (64, 32, 3, 3), (64, 32, 14, 14), (64, 64, 14, 14))
 
 
 def test_batch_slices_cover_the_batch_in_equal_pieces_under_the_byte_budget(monkeypatch):

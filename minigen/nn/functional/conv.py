@@ -96,10 +96,17 @@ def col2im_array(cols, x_shape, kernel_size, stride, padding, dilation, out=None
             return dx
         out[...] = dx
         return out
-    n, c, h, w = x_shape
-    ho, wo = cols.shape[4], cols.shape[5]
     cols_t = np.ascontiguousarray(cols.transpose(0, 1, 2, 4, 5, 3))  # (C, kh, kw, Ho, Wo, N)
-    dx_pad = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
+    return col2im_batch_last(cols_t, x_shape, kernel_size, stride, padding, dilation, out)
+
+
+def col2im_batch_last(cols_t, x_shape, kernel_size, stride, padding, dilation, out=None):
+    """col2im (CPU) of columns laid out (C, kh, kw, Ho, Wo, N): one strided add per kernel
+    offset into dx_pad (C, H + 2p, W + 2p, N), then dx (N, C, H, W) (into ``out`` if given)."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    n, c, h, w = x_shape
+    ho, wo = cols_t.shape[3], cols_t.shape[4]
+    dx_pad = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols_t.dtype)
     for i in range(kh):
         rows = _offset_slice(i, sh, dh, ho)
         for j in range(kw):
@@ -179,6 +186,12 @@ def _columns_times_weight(p, cols, w):
     return y.reshape(o, n, ho, wo)
 
 
+# CPU, where the columns have more rows than gy (C*kh*kw > O): form the input gradient's product
+# batch-last, the layout col2im's adds want, by transposing gy instead of the larger columns.
+# (Where gy is the larger, as in a 1-channel layer, transposing it batch-last costs more.)
+CPU_BATCH_LAST_INPUT_GRAD = True
+
+
 def _conv_input_grad(p, gy, w, x_shape):
     """dx = col2im(W^T @ gy): the adjoint of _conv_forward (or, where cheaper, the flip below),
     batch slice by batch slice."""
@@ -189,23 +202,29 @@ def _conv_input_grad(p, gy, w, x_shape):
     o, cg, kh, kw = w.shape
     n, _, ho, wo = gy.shape
     w_t = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)
+    batch_last = xp is np and CPU_BATCH_LAST_INPUT_GRAD and cg * g * kh * kw > o
     slices = _batch_slices(n, _column_bytes(gy.itemsize, cg * g * kh * kw, ho, wo), xp)
     dx = xp.empty(x_shape, dtype=gy.dtype) if len(slices) > 1 else None  # else col2im's own array
     for sl in slices:
-        gy_t = xp.ascontiguousarray(gy[sl].transpose(1, 0, 2, 3))
-        m = gy_t.shape[1]
-        dcols = _grouped_matmul(w_t, gy_t.reshape(g, o // g, m * ho * wo))
-        part = p.col2im(dcols.reshape(cg * g, kh, kw, m, ho, wo), (m,) + tuple(x_shape[1:]), (kh, kw),
-                        out=None if dx is None else dx[sl])
+        m, out = sl.stop - sl.start, None if dx is None else dx[sl]
+        if batch_last:
+            gy_t = np.ascontiguousarray(gy[sl].transpose(1, 2, 3, 0))          # (O, Ho, Wo, m)
+            dcols = _grouped_matmul(w_t, gy_t.reshape(g, o // g, ho * wo * m))
+            part = col2im_batch_last(dcols.reshape(cg * g, kh, kw, ho, wo, m), (m,) + tuple(x_shape[1:]),
+                                     (kh, kw), p.stride, p.padding, p.dilation, out)
+        else:
+            gy_t = xp.ascontiguousarray(gy[sl].transpose(1, 0, 2, 3))          # (O, m, Ho, Wo)
+            dcols = _grouped_matmul(w_t, gy_t.reshape(g, o // g, m * ho * wo))
+            part = p.col2im(dcols.reshape(cg * g, kh, kw, m, ho, wo), (m,) + tuple(x_shape[1:]), (kh, kw),
+                            out=out)
     return part if dx is None else dx
 
 
-# col2im's strided adds cost more per element than im2col's copies plus the GEMM, so the flip
-# wins even with somewhat larger columns. Input gradient alone, the two rules alternated on the
-# CPU (2026-11-29): columns 1.0x col2im's (same-padded 3x3, batch 64, 32-128 channels) flip
-# 0.52-0.79 of col2im's time; 1.56x (CycleGAN's residual 3x3, batch 8, 8x8) even; 2.0x even;
-# 4x col2im 2-3x faster; a DCGAN generator's 1x1 first layer (19x) far faster.
-FLIP_MAX_COLUMN_RATIO = 2
+# How much larger the flip's columns may be than col2im's, measured with
+# `python benchmarks/flip_rule.py` (input gradient alone, both alternated; RESULTS.md): with
+# col2im batch-last, the flip wins 1.8-7.6x where its columns are 0.13-0.38 of col2im's, is even to
+# 15% faster at 1.0 on the larger layers (batch 64), and 1.4-1.7x slower at 1.56 and 2.0.
+FLIP_MAX_COLUMN_RATIO = 1.25
 
 
 def _flip_is_cheaper(p, w_shape, x_shape, y_shape):
