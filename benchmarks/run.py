@@ -15,7 +15,8 @@ With --torch the same networks are built in PyTorch with minigen's initial weigh
 interleaved with minigen's, step by step; every row gets the ratio minigen / PyTorch.
 Reported time: the median of --repeat steps after 3 warm-up steps (GPU: synchronised).
 --memory runs each workload in a fresh subprocess and reports its peak memory above the
-post-build baseline: host RSS on the CPU; on the GPU, CuPy's pool and PyTorch's max allocated. --profile prints mg.profile()'s table for the minigen steps.
+post-build baseline: host RSS on the CPU; on the GPU, CuPy's pool and PyTorch's max allocated.
+--profile prints mg.profile()'s table for the minigen steps.
 --allocator keep (the default) calls minigen.allocator.keep_freed_memory(), as `minigen train`
 does; both frameworks share the process and so the policy.
 """

@@ -109,11 +109,12 @@ class CycleGAN(GenerativeModel):
         blocks = positive_int(cfg, "n_blocks")
         # the PatchGAN's depth sets its patch: 34 px (2 layers) at 32 px, 70 px (3) from 64 px up
         layers = (2 if h <= 32 else 3) if cfg.get("n_layers") == "auto" else positive_int(cfg, "n_layers")
-        if min(h, w) // 2 ** layers < 3:  # its last two convolutions need a map of at least 3 px
+        side = min(h, w) // 2 ** layers
+        if side < 3:  # its last two convolutions need a map of at least 3 px
             most = max(n for n in range(1, 12) if min(h, w) // 2 ** n >= 3 or n == 1)
             raise ValueError(f"--set n_layers={layers}: a {layers}-layer PatchGAN needs images of at least "
-                             f"{3 * 2 ** layers} px a side (its last maps would be {min(h, w) // 2 ** layers} and "
-                             f"{min(h, w) // 2 ** layers - 1} px); these are {h}x{w}: use n_layers <= {most}")
+                             f"{3 * 2 ** layers} px a side (its last maps would be {side} and {side - 1} px); "
+                             f"these are {h}x{w}: use n_layers <= {most}")
         self.lambda_cyc = cfg.get("lambda_cyc")
         if isinstance(self.lambda_cyc, bool) or not isinstance(self.lambda_cyc, (int, float)) or self.lambda_cyc < 0:
             raise ValueError(f"--set lambda_cyc={self.lambda_cyc!r}: expected a number >= 0 "
