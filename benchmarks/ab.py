@@ -1,5 +1,5 @@
-"""Before/after of one CPU optimisation on a training step (DCGAN by default), alternated step by step in one
-process, so machine noise falls on both alike.
+"""Before/after of one CPU optimisation on a training step (DCGAN by default), alternated
+step by step in one process, so machine noise falls on both alike.
 
     python benchmarks/ab.py allocator [--batches 64,512] [--repeat 6] [--threads 2] [--torch]
     python benchmarks/ab.py slices    [--batches 64,512] [--repeat 6] [--threads 2]
