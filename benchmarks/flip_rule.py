@@ -13,6 +13,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, HERE)
+from run import set_threads  # noqa: E402
 
 # (N, C_in, H, C_out, k, padding): stride 1, square maps
 LAYERS = [
@@ -32,8 +34,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
+    set_threads(args.threads)
     import numpy as np
     from minigen import allocator
     from minigen.nn.functional import conv

@@ -6,11 +6,12 @@ serves blocks above its mmap threshold (at most 32 MB) with fresh pages from the
 trims its heap whenever more than twice that lies free at the top, so the next step's arrays
 fault in (and the kernel zeroes) tens of thousands of pages again. Raising both limits keeps
 the freed blocks in the heap: a later array of the same size reuses warm pages. PyTorch's
-performance guide gives the same advice for its CPU training (use jemalloc or tcmalloc).
+Performance Tuning Guide gives the same advice for CPU training ("Switch Memory allocator":
+jemalloc or TCMalloc, which reuse memory). Measured: `python benchmarks/ab.py allocator`.
 
-The cost: the process keeps up to ``limit`` bytes (1 GiB by default) that it no longer uses until it exits
-(peak memory is unchanged). The command line's training and the benchmarks call it; a
-notebook may, too. Outside glibc (macOS, Windows, musl) it does nothing and says so.
+The cost: the process keeps up to ``limit`` bytes (1 GiB by default) that it no longer uses
+until it exits (peak memory is unchanged). The command line's training and the benchmarks call
+it; a notebook may, too. Outside glibc (macOS, Windows, musl) it does nothing and returns False.
 """
 import ctypes
 import ctypes.util
