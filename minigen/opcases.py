@@ -178,6 +178,8 @@ def _nn_cases():
         nn("l1_loss none", lambda x: F.l1_loss(x, bce_target, reduction="none"), ((3, 4),)),
         nn("cross_entropy", lambda x: F.cross_entropy(x, labels), ((4, 3),)),
         nn("kl_normal", lambda mu, logvar: F.kl_normal(mu, logvar, reduction="sum"), ((4, 3), (4, 3))),
+        nn("translate (DiffAugment shift)", lambda x: F.translate(x, [1, -2, 0], [0, 2, -3], fill=-1.0),
+           ((3, 2, 4, 5),)),
     ]
 
 

@@ -32,7 +32,18 @@ class GenerativeModel:
 
     name = None
     defaults = {"lr": 2e-4, "batch_size": 64, "steps": 500}
+    recipes = {}  # name -> the settings ``--set recipe=NAME`` puts in place of the defaults
     data_range = "symmetric"
+
+    @classmethod
+    def resolve_settings(cls, options):
+        """The run's settings: the defaults, then the named recipe's settings (``recipe`` in
+        ``options``, e.g. a paper's hyperparameters), then the user's own ``options``."""
+        recipe = options.get("recipe", cls.defaults.get("recipe"))
+        if recipe is not None and recipe not in cls.recipes:
+            known = ", ".join(sorted(cls.recipes)) or "none"
+            raise ValueError(f"--set recipe={recipe!r}: {cls.name} knows the recipes {known}")
+        return {**cls.defaults, **cls.recipes.get(recipe, {}), **options}
 
     @property
     def value_range(self):

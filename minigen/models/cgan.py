@@ -42,14 +42,17 @@ class ConditionalDCGAN(DCGAN):
             raise ValueError("cgan: the data set has no labels; a conditional GAN needs them")
         return one_hot(labels, self.n_classes, self.device)
 
-    def generate(self, z, labels=None):
+    def generate(self, z, labels=None, G=None):
         y = labels.reshape(labels.shape[0], self.n_classes, 1, 1)
-        return self.G(mg.cat([z, y], axis=1))
+        return (G or self.G)(mg.cat([z, y], axis=1))
+
+    def generate_eval(self, z, labels=None):
+        return self.generate(z, labels, self.sampler())
 
     def critic(self, x, labels=None):
         n, _, h, w = x.shape
         y = labels.reshape(n, self.n_classes, 1, 1) * mg.ones(n, self.n_classes, h, w, device=self.device)
-        return self.D(mg.cat([x, y], axis=1))
+        return self.D(mg.cat([self.augmented(x), y], axis=1))  # the label planes are not augmented
 
     def _eval_generate(self, z, labels=None):
         return super()._eval_generate(z, one_hot(labels, self.n_classes, self.device))

@@ -24,6 +24,7 @@ from .base import register_model
 from .gan import GANModel, frozen
 
 G_LOSSES = ("non-saturating", "saturating")
+LOSSES = ("bce", "hinge")
 
 
 def discriminator_loss(real_logits, fake_logits):
@@ -42,39 +43,73 @@ def generator_loss(fake_logits, kind="non-saturating"):
     raise ValueError(f"--set g_loss={kind!r}: expected one of {', '.join(G_LOSSES)}")
 
 
+def hinge_losses(real_logits, fake_logits):
+    """The hinge loss (Lim & Ye 2017; Miyato et al. 2018), D's scores unbounded:
+
+        D's loss: E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]     G's loss: -E[D(G(z))]
+
+    D stops pushing a sample once it is beyond the margin (score > 1 for reals, < -1 for
+    fakes), so it spends its capacity on the samples it still confuses."""
+    return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+
+
 @register_model
 class DCGAN(GANModel):
     name = "dcgan"
-    defaults = {**GANModel.common_defaults, "lr": 2e-4, "steps": 2000, "g_loss": "non-saturating"}
+    # Radford et al.'s hyperparameters; ``recipe=minigen`` (the default) is what measured
+    # best on a 10-minute CPU budget (benchmarks/RESULTS.md, "GAN recipe").
+    recipes = {"radford": {"lr": 2e-4, "beta1": 0.5, "loss": "bce", "critic_norm": "batch",
+                           "spectral_norm": False, "augment": "none", "ema": 0.0,
+                           "g_width": 128, "d_width": 64}}
+    recipes["minigen"] = dict(recipes["radford"])
+    defaults = {**GANModel.common_defaults, "recipe": "minigen", **recipes["minigen"], "steps": 2000,
+                "g_loss": "non-saturating"}
 
     def build(self):
         self.g_loss = self.config.get("g_loss", "non-saturating")
         if self.g_loss not in G_LOSSES:
             raise ValueError(f"--set g_loss={self.g_loss!r}: expected one of {', '.join(G_LOSSES)}")
+        self.loss = self.config.get("loss", "bce")
+        if self.loss not in LOSSES:
+            raise ValueError(f"--set loss={self.loss!r}: expected one of {', '.join(LOSSES)}")
         self.build_networks()
-        lr = self.lr()
-        self.optimizers = {"G": Adam(self.G.parameters(), lr=lr, betas=(0.5, 0.999)),
-                           "D": Adam(self.D.parameters(), lr=lr, betas=(0.5, 0.999))}
+        lr, beta1 = self.lr(), self.config.get("beta1", 0.5)
+        if isinstance(beta1, bool) or not isinstance(beta1, (int, float)) or not 0 <= beta1 < 1:
+            raise ValueError(f"--set beta1={beta1!r}: expected a number in [0, 1)")
+        self.optimizers = {"G": Adam(self.G.parameters(), lr=lr, betas=(beta1, 0.999)),
+                           "D": Adam(self.D.parameters(), lr=lr, betas=(beta1, 0.999))}
 
     def batch_labels(self, labels):
         """The labels a step conditions on (cgan); None for an unconditional GAN."""
         return None
+
+    def losses(self, real_logits, fake_logits):
+        """D's loss on a real and a fake batch."""
+        if self.loss == "hinge":
+            return hinge_losses(real_logits, fake_logits)
+        return discriminator_loss(real_logits, fake_logits)
+
+    def generator_loss(self, fake_logits):
+        if self.loss == "hinge":
+            return -fake_logits.mean()
+        return generator_loss(fake_logits, self.g_loss)
 
     def train_step(self, images, labels):
         y = self.batch_labels(labels)
         fake = self.generate(self.noise(images.shape[0]), y)
         real_logits = self.critic(images, y)
         fake_logits = self.critic(fake.detach(), y)
-        loss_d = discriminator_loss(real_logits, fake_logits)
+        loss_d = self.losses(real_logits, fake_logits)
         self.optimizers["D"].zero_grad()
         loss_d.backward()
         self.optimizers["D"].step()
 
         with frozen(self.D):
-            loss_g = generator_loss(self.critic(fake, y), self.g_loss)
+            loss_g = self.generator_loss(self.critic(fake, y))
             self.optimizers["G"].zero_grad()
             loss_g.backward()
         self.optimizers["G"].step()
+        self.after_generator_step()
         with mg.no_grad():  # D's belief on this batch, before its update: 1/2 at the game's optimum
             d_real, d_fake = mg.sigmoid(real_logits).mean(), mg.sigmoid(fake_logits).mean()
         return {"loss_d": loss_d, "loss_g": loss_g, "d_real": d_real, "d_fake": d_fake}

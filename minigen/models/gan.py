@@ -4,7 +4,14 @@ comparable sample grids, and sample-quality metrics from minigen's digit classif
 Subclasses (dcgan.py, cgan.py, wgan.py) choose the losses, optimizers and update schedule.
 Settings common to all (``--set key=value``): ``nz`` (100), ``g_width`` (128: G's last hidden
 width), ``d_width`` (64: D's first width), ``eval_samples`` (1000 generated images for
-``minigen eval``).
+``minigen eval``), and the recipe's three tools for a small data set on a short budget:
+
+* ``spectral_norm`` (false): every convolution of D divided by its largest singular value
+  (Miyato et al. 2018, ``minigen.nn.utils.spectral_norm``);
+* ``augment`` ("none"): a DiffAugment policy (Zhao et al. 2020, e.g. "translation"), applied
+  to every image D sees, real or fake (``minigen.nn.functional.diff_augment``);
+* ``ema`` (0): samples drawn from an exponential moving average of G's weights with this
+  decay (``minigen.optim.swa_utils.AveragedModel``); 0 samples from G itself.
 """
 from contextlib import contextmanager
 
@@ -12,7 +19,10 @@ import numpy as np
 
 import minigen as mg
 from minigen import backend
+from minigen.nn import functional as F
 from minigen.nn import init
+from minigen.nn.utils import spectral_norm
+from minigen.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from . import gan_nets
 from .base import GenerativeModel, check_positive
@@ -45,7 +55,7 @@ def frozen(*modules):
 class GANModel(GenerativeModel):
     data_range = "symmetric"  # G ends in tanh
     common_defaults = {"batch_size": 64, "nz": 100, "g_width": 128, "d_width": 64,
-                       "eval_samples": 1000}
+                       "eval_samples": 1000, "spectral_norm": False, "augment": "none", "ema": 0.0}
     n_classes = 0             # cgan: the number of labels G and D are conditioned on
     critic_norm = "batch"
 
@@ -64,6 +74,43 @@ class GANModel(GenerativeModel):
         init.dcgan_init_(self.D)
         self.networks = {"G": self.G, "D": self.D}
         self.fixed_noise = self.noise_array(FIXED_NOISE_SEED, 100)
+        self.build_recipe_tools()
+
+    def build_recipe_tools(self):
+        """Spectral norm on D's convolutions, the augmentation policy, G's moving average."""
+        sn = self.config.get("spectral_norm", False)
+        if not isinstance(sn, bool):
+            raise ValueError(f"--set spectral_norm={sn!r}: expected true or false")
+        if sn:
+            for layer in self.D.modules():
+                if type(layer).__name__ == "Conv2d":
+                    spectral_norm(layer)
+        policy = self.config.get("augment", "none")
+        self.augment = None if policy in ("none", "", None) else str(policy)
+        if self.augment is not None:
+            F.diff_augment(mg.zeros(1, 1, 4, 4), self.augment)  # an unknown policy fails here, not at step 1
+        decay = self.config.get("ema", 0.0)
+        if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 <= decay < 1:
+            raise ValueError(f"--set ema={decay!r}: expected a decay in [0, 1) (0 turns averaging off)")
+        self.G_ema = None
+        if decay > 0:
+            self.G_ema = AveragedModel(self.G, multi_avg_fn=get_ema_multi_avg_fn(decay, warmup=True))
+            self.networks["G_ema"] = self.G_ema
+
+    def augmented(self, x):
+        """What D sees of a batch: DiffAugment(x) while training with ``augment`` set, else x."""
+        if self.augment is None or not self.D.training:
+            return x
+        return F.diff_augment(x, self.augment, fill=-1.0)
+
+    def after_generator_step(self):
+        """Fold G's new weights into the moving average (when ``ema`` > 0)."""
+        if self.G_ema is not None:
+            self.G_ema.update_parameters(self.G)
+
+    def sampler(self):
+        """The generator samples come from: the moving average when there is one."""
+        return self.G_ema.module if self.G_ema is not None else self.G
 
     def lr(self):
         return check_positive(self.config, "lr")
@@ -80,20 +127,26 @@ class GANModel(GenerativeModel):
         """G(z) in training mode (batch statistics), with the graph."""
         return self.G(z)
 
+    def generate_eval(self, z, labels=None):
+        """The sampler's G(z) (no graph, eval mode set by the caller)."""
+        return self.sampler()(z)
+
     def critic(self, x, labels=None):
-        return self.D(x)
+        return self.D(self.augmented(x))
 
     # --- looking at it ------------------------------------------------------------------
     def _eval_generate(self, z, labels=None):
-        """G(z) with batch norm's running statistics and no graph, in batches of 500."""
-        was_training = self.G.training
-        self.G.eval()
+        """G(z) with batch norm's running statistics and no graph, in batches of 500 (from the
+        moving average of G when ``ema`` is on)."""
+        g = self.sampler()
+        was_training = g.training
+        g.eval()
         out = []
         with mg.no_grad():
             for i in range(0, len(z), 500):
                 lab = None if labels is None else labels[i:i + 500]
-                out.append(self.generate(mg.tensor(z[i:i + 500], device=self.device), lab).data)
-        self.G.train(was_training)
+                out.append(self.generate_eval(mg.tensor(z[i:i + 500], device=self.device), lab).data)
+        g.train(was_training)
         return mg.Tensor(backend.get_array_module(out[0]).concatenate(out))
 
     def sample_noise(self, n):

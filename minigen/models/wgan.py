@@ -113,6 +113,7 @@ class WGAN(GANModel):
                 self.optimizers["G"].zero_grad()
                 loss_g.backward()
             self.optimizers["G"].step()
+            self.after_generator_step()
             self.gen_iters, self.critic_iters = self.gen_iters + 1, 0
         # loss_g: the generator's loss of its latest update, or on this batch's fakes between updates
         return {"loss_d": loss_d + penalty, "wasserstein": -loss_d.detach(), "loss_g": loss_g.detach(),

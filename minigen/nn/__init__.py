@@ -9,4 +9,4 @@ from .conv import Conv2d, ConvTranspose2d
 from .norm import BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm
 from .activation import ReLU, LeakyReLU, Tanh, Sigmoid
 from .misc import ReflectionPad2d, Dropout, Flatten, Unflatten
-from . import functional, init
+from . import functional, init, utils

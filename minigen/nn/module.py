@@ -41,6 +41,16 @@ class Parameter(Tensor):
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
+class _RemovableHandle:
+    """What ``register_forward_pre_hook`` returns: ``remove()`` takes the hook out again."""
+
+    def __init__(self, hooks, key):
+        self.hooks, self.key = hooks, key
+
+    def remove(self):
+        self.hooks.pop(self.key, None)
+
+
 class Module:
     """Base class of every layer and model: subclasses call ``super().__init__()`` first,
     assign their Parameters, buffers and sub-Modules as attributes, and implement
@@ -50,6 +60,7 @@ class Module:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     # --- registration --------------------------------------------------------------
@@ -287,7 +298,21 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
+        """forward(*args), after each forward pre-hook (hook(module, args) may return new
+        args; spectral norm uses one to recompute the weight before every call)."""
+        for hook in self.__dict__.get("_forward_pre_hooks", {}).values():
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
         return self.forward(*args, **kwargs)
+
+    def register_forward_pre_hook(self, hook):
+        """Call ``hook(module, args)`` before every forward (PyTorch's hook); returns a handle
+        whose ``remove()`` unregisters it."""
+        hooks = self.__dict__.setdefault("_forward_pre_hooks", OrderedDict())
+        key = max(hooks, default=-1) + 1
+        hooks[key] = hook
+        return _RemovableHandle(hooks, key)
 
     def extra_repr(self):
         """The layer's settings, shown inside its repr's parentheses."""

@@ -92,9 +92,11 @@ def _check_positive(name, value, kind):
 
 
 def _settings(cfg, model_cls):
-    """The run's settings: the model's defaults overridden by what the user gave."""
-    s = dict(model_cls.defaults)
-    s.update(cfg.options)
+    """The run's settings: the model's defaults (and recipe) overridden by what the user gave."""
+    try:
+        s = model_cls.resolve_settings(cfg.options)
+    except ValueError as exc:
+        raise TrainingError(str(exc)) from None
     for key in ("lr", "batch_size", "steps"):
         if getattr(cfg, key) is not None:
             s[key] = getattr(cfg, key)

@@ -10,4 +10,5 @@ from .activation import relu, leaky_relu, tanh, sigmoid, softplus, dropout
 from .linear import linear
 from .loss import (binary_cross_entropy_with_logits, binary_cross_entropy, mse_loss, l1_loss,
                    cross_entropy, kl_normal)
+from .augment import diff_augment, translate
 from ...ops import pad, softmax, log_softmax
