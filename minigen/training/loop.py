@@ -5,15 +5,22 @@
         losses = model.train_step(images, labels)
         log / sample / checkpoint on their schedules
 
-Ctrl-C does not kill a step halfway: the first one sets a flag, the step in flight
-finishes, a checkpoint is written and the run stops cleanly (a second Ctrl-C stops at
-once). ``--resume`` restores networks, optimizers, the RNG and the position in the data,
-so on the CPU a resumed run reproduces the losses of one that was never interrupted.
+Ctrl-C (SIGINT) and SIGTERM (``docker stop``, ``timeout``, cluster schedulers) do not
+kill a step halfway: the first one sets a flag, the step in flight finishes, a checkpoint
+is written and the run stops cleanly (a second signal stops at once). ``--resume``
+restores networks, optimizers, the RNG and the position in the data, so on the CPU a
+resumed run reproduces the losses of one that was never interrupted. On resume, --steps,
+--epochs, --lr and the logging/checkpoint schedule may change (and are recorded in
+config.json); a changed model, data, batch size, seed or --set is refused.
 """
+import inspect
+import json
 import math
+import re
 import signal
+import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from tqdm import tqdm
 
@@ -48,29 +55,36 @@ class TrainConfig:
     progress: bool = True
     options: dict = field(default_factory=dict)  # model-specific settings
     stop_after: int = None       # for tests: act as if Ctrl-C came during this step
+    given: tuple = None          # names the user set explicitly (the CLI fills it); None: those
+                                 # that differ from these defaults
 
 
 class _Interrupt:
-    """SIGINT -> a flag the loop checks between steps; a second SIGINT raises at once."""
+    """SIGINT or SIGTERM -> a flag the loop checks between steps; a second one raises at once."""
+
+    SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
 
     def __init__(self):
         self.requested = False
+        self.signum = None
 
     def __enter__(self):
-        try:
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread: leave Ctrl-C alone
-            self.previous = None
+        self.previous = {}
+        for signum in self.SIGNALS:
+            try:
+                self.previous[signum] = signal.signal(signum, self._handle)
+            except ValueError:  # not the main thread: leave the signals alone
+                pass
         return self
 
     def _handle(self, signum, frame):
         if self.requested:
             raise KeyboardInterrupt
-        self.requested = True
+        self.requested, self.signum = True, signum
 
     def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        for signum, previous in self.previous.items():
+            signal.signal(signum, previous)
 
 
 def load_split(model, data, split):
@@ -83,18 +97,75 @@ def _check_positive(name, value, kind):
     if value is None:
         return None
     try:
-        ok = kind(value) == value and value > 0
-    except (TypeError, ValueError):
+        ok = (not isinstance(value, bool) and kind(value) == value and value > 0
+              and math.isfinite(value))
+    except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok:
-        raise TrainingError(f"--{name.replace('_', '-')}={value!r}: expected a positive {kind.__name__}")
+        finite = "" if not isinstance(value, float) or math.isfinite(value) else "finite, "
+        raise TrainingError(f"--{name.replace('_', '-')}={value!r}: expected a {finite}positive {kind.__name__}")
     return kind(value)
+
+
+_FLAGS = ("lr", "batch_size", "steps")
+
+
+def _flag(key):
+    return f"--{key.replace('_', '-')}" if key in _FLAGS else f"--set {key}"
+
+
+def known_settings(model_cls):
+    """The settings ``--set`` accepts for ``model_cls``: its ``defaults`` (and the base
+    class's), any ``optional_settings`` it declares, and the keys its code reads with
+    ``config.get("KEY"`` / ``check_positive(config, "KEY"``."""
+    keys = set(_FLAGS)
+    for cls in inspect.getmro(model_cls):
+        keys.update(getattr(cls, "defaults", None) or {})
+        keys.update(getattr(cls, "optional_settings", ()) or ())
+        try:
+            source = inspect.getsource(cls)
+        except (OSError, TypeError):
+            continue
+        keys.update(re.findall(r"(?:config|cfg)\.get\(\s*[\"'](\w+)[\"']", source))
+        keys.update(re.findall(r"check_positive\(\s*[\w.]+,\s*[\"'](\w+)[\"']", source))
+    return keys
+
+
+def _check_setting(key, value, default):
+    """A --set value must be finite and of its default's kind (an int stays an int)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise TrainingError(f"{_flag(key)}={value!r}: expected a finite number")
+    if default is None or isinstance(default, str):
+        return value  # "auto" settings take a string or a number
+    kind = "true or false" if isinstance(default, bool) else \
+        "an integer" if isinstance(default, int) else "a number"
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(value, bool):
+        ok = False
+    elif isinstance(default, int):
+        ok = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        value = int(value) if ok else value
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float))
+    else:
+        ok = True
+    if not ok:
+        raise TrainingError(f"{_flag(key)}={json.dumps(value)}: expected {kind} (the default is "
+                            f"{json.dumps(default)})")
+    return value
 
 
 def _settings(cfg, model_cls):
     """The run's settings: the model's defaults overridden by what the user gave."""
     s = dict(model_cls.defaults)
-    s.update(cfg.options)
+    known = known_settings(model_cls)
+    unknown = sorted(k for k in cfg.options if k not in known)
+    if unknown:
+        raise TrainingError(f"--set {unknown[0]}: not a setting of the {model_cls.name!r} model; "
+                            f"expected one of: {', '.join(sorted(known))}")
+    for key, value in cfg.options.items():
+        s[key] = _check_setting(key, value, model_cls.defaults.get(key))
     for key in ("lr", "batch_size", "steps"):
         if getattr(cfg, key) is not None:
             s[key] = getattr(cfg, key)
@@ -104,24 +175,102 @@ def _settings(cfg, model_cls):
     _check_positive("epochs", cfg.epochs, int)
     for key in ("log_every", "sample_every", "checkpoint_every", "keep"):
         _check_positive(key, getattr(cfg, key), int)
+    if not isinstance(cfg.seed, int) or isinstance(cfg.seed, bool) or not 0 <= cfg.seed < 2 ** 32:
+        raise TrainingError(f"--seed {cfg.seed}: expected an integer in 0..{2 ** 32 - 1}")
     return s
 
 
+# On --resume: what may change (honoured, and recorded in config.json) and what may not.
+_HONOURED = ("steps", "epochs", "lr", "log_every", "sample_every", "checkpoint_every", "keep")
+_FIXED = ("model", "data", "batch_size", "seed", "options", "out", "overwrite")
+
+
+def _given(cfg):
+    if cfg.given is not None:
+        return set(cfg.given)
+    default = TrainConfig()
+    return {f.name for f in fields(TrainConfig)
+            if f.name in _HONOURED + _FIXED and getattr(cfg, f.name) != getattr(default, f.name)}
+
+
+def _option_text(key, value):
+    if key == "options":
+        return " ".join(f"--set {k}={json.dumps(v)}" for k, v in (value or {}).items()) or "no --set"
+    if key == "overwrite":
+        return "--overwrite"
+    if key == "model":
+        return f"MODEL {value}"
+    return f"--{key.replace('_', '-')} {value}"
+
+
 def _resolve(cfg):
-    """For --resume, the saved config wins; only --steps may extend the run."""
+    """For --resume: the saved config, with the changes the user may make (returned as
+    {name: (old, new)}); a change that would make a different run is refused."""
     if cfg.resume is None:
-        return cfg, RunDir(cfg.out or f"runs/{cfg.model}")
+        return cfg, RunDir(cfg.out or f"runs/{cfg.model}"), {}
     run = RunDir(cfg.resume)
     if not run.holds_run():
         raise TrainingError(f"--resume {cfg.resume}: no run there (no config.json)")
     saved = run.read_config()
-    resumed = TrainConfig(**{**asdict(TrainConfig()), **saved["train"]})
+    names = {f.name for f in fields(TrainConfig)}
+    resumed = TrainConfig(**{**asdict(TrainConfig()), **{k: v for k, v in saved["train"].items() if k in names}})
     resumed.resume, resumed.progress, resumed.stop_after = cfg.resume, cfg.progress, cfg.stop_after
-    resumed.device = cfg.device
-    if cfg.steps is not None:
-        resumed.steps = cfg.steps
-    resumed.options = saved.get("train", {}).get("options", {})
-    return resumed, run
+    resumed.device, resumed.given = cfg.device, None
+    resumed.options = saved["train"].get("options", {})
+    effective = {**saved["train"], **{k: saved["settings"].get(k) for k in ("lr", "batch_size", "steps")},
+                 "model": saved["model"], "out": str(run.path), "overwrite": False}
+    given = _given(cfg)
+    for key in _FIXED:
+        if key not in given:
+            continue
+        new, old = getattr(cfg, key), effective.get(key)
+        same = (RunDir(new).path.resolve() == run.path.resolve()) if key == "out" else new == old
+        if not same:
+            raise TrainingError(
+                f"--resume {cfg.resume}: {_option_text(key, new)} differs from the run's "
+                f"({_option_text(key, old) if key not in ('overwrite', 'out') else old}); a resumed run keeps its "
+                "model, data, batch size, seed and --set settings (start a new run with another --out "
+                "to change them)")
+    changes = {}
+    for key in _HONOURED:
+        if key in given and getattr(cfg, key) is not None and getattr(cfg, key) != effective.get(key):
+            changes[key] = (effective.get(key), getattr(cfg, key))
+            setattr(resumed, key, getattr(cfg, key))
+    if "steps" in changes:
+        resumed.epochs = None
+    if "epochs" in changes:
+        resumed.steps = None
+    return resumed, run, changes
+
+
+def _record_changes(run, changes, step, settings):
+    """Write what a resume changed into config.json: the new values, and a history entry."""
+    if not changes:
+        return
+    config = run.read_config()
+    for key, (old, new) in changes.items():
+        config["train"][key] = new
+        if key in config["settings"]:
+            config["settings"][key] = settings[key]
+    if "steps" in changes:
+        config["train"]["epochs"] = None
+    if "epochs" in changes:
+        config["train"]["steps"] = None
+    config.setdefault("resumes", []).append(
+        {"at_step": step, "changed": {k: {"from": old, "to": new} for k, (old, new) in changes.items()}})
+    from .rundir import write_text_atomic
+    write_text_atomic(run.config_path, json.dumps(config, indent=2, sort_keys=True) + "\n")
+    print(f"resuming at step {step} with " + ", ".join(f"{_option_text(k, new)} (was {old})"
+                                                      for k, (old, new) in changes.items()))
+
+
+def _set_lr(model, old, new):
+    """After a restore (which brings back the saved learning rates), scale every
+    optimizer's rates by new/old: a model whose optimizers use multiples of --lr keeps them."""
+    factor = float(new) / float(old)
+    for opt in model.optimizers.values():
+        for group in opt.param_groups:
+            group["lr"] = group["lr"] * factor
 
 
 def _forever(loader):
@@ -146,34 +295,55 @@ def build(cfg, settings, dataset):
 
 def train(cfg):
     """Train ``cfg.model`` on ``cfg.data``; returns the RunDir. Raises TrainingError."""
-    cfg, run = _resolve(cfg)
+    cfg, run, changes = _resolve(cfg)
     try:
         backend.check_device(cfg.device)
         model_cls = get_model_class(cfg.model)
+        settings = _settings(cfg, model_cls)
         dataset = load_split(cfg.model, cfg.data, "train")
     except (RuntimeError, ValueError, OSError) as exc:
         raise TrainingError(str(exc)) from None
-    settings = _settings(cfg, model_cls)
+    check_dataset(dataset, model_cls, settings, cfg.data)
+    model, loader = _build_or_explain(cfg, settings, dataset)
+    total = settings["steps"] if cfg.epochs is None else cfg.epochs * len(loader)
+    saved = {**asdict(cfg), "resume": None, "stop_after": None, "progress": True, "overwrite": False,
+             "given": None}
+    saved.pop("given")
     try:
-        model, loader = build(cfg, settings, dataset)
+        run.prepare({"model": cfg.model, "train": saved, "settings": settings,
+                     "minigen_version": mg.__version__},
+                    resume=cfg.resume is not None, overwrite=cfg.overwrite)
+        return _train_locked(cfg, run, model, loader, settings, total, changes)
+    finally:
+        run.unlock()
+
+
+def _build_or_explain(cfg, settings, dataset):
+    try:
+        return build(cfg, settings, dataset)
     except ValueError as exc:
         raise TrainingError(str(exc)) from None
-    total = settings["steps"] if cfg.epochs is None else cfg.epochs * len(loader)
-    run.prepare({"model": cfg.model, "train": {**asdict(cfg), "resume": None, "stop_after": None,
-                                                "progress": True, "overwrite": False},
-                 "settings": settings, "minigen_version": mg.__version__},
-                resume=cfg.resume is not None, overwrite=cfg.overwrite)
+    except MemoryError as exc:
+        custom = {k: v for k, v in cfg.options.items()} or {"batch_size": settings["batch_size"]}
+        shown = ", ".join(f"{_flag(k)}={json.dumps(v)}" for k, v in custom.items())
+        raise TrainingError(f"{shown}: the {cfg.model!r} model does not fit in memory with these "
+                            f"settings ({str(exc).strip() or 'out of memory'}); use smaller values") from None
+
+
+def _train_locked(cfg, run, model, loader, settings, total, changes):
     test_images = _held_out(cfg, model, loader)
     if hasattr(model, "set_probe"):
         model.set_probe(test_images)
 
     start = 0
     if cfg.resume is not None:
-        path = ckpt.latest_checkpoint(run)
-        if path is None:
-            raise TrainingError(f"--resume {run.path}: the run has no checkpoint yet")
-        start = ckpt.restore(ckpt.load_checkpoint(path, cfg.model), model, loader)
+        path, state = ckpt.load_latest(run, cfg.model)
+        start = ckpt.restore(state, model, loader)
+        if "lr" in changes:
+            _set_lr(model, *changes["lr"])
+        _record_changes(run, changes, start, settings)
         run.truncate_metrics(start)
+        run.last_good = path
     if start >= total:
         print(f"{run.path}: already trained for {start} steps (pass --steps N with N > {start} to go on)")
         run.interrupted = False
@@ -181,6 +351,32 @@ def train(cfg):
 
     run.interrupted = _loop(cfg, run, model, loader, start, total)
     return run
+
+
+def check_dataset(dataset, model_cls, settings, data):
+    """Refuse, before the first step, a data set the model cannot train on: images that
+    are not (N, C, H, W) uint8 with C = 1 or 3 and H, W >= 4, fewer images than a batch,
+    or labels outside the model's classes."""
+    import numpy as np
+    images = getattr(dataset, "images", None)
+    if images is None:
+        return
+    shape = tuple(images.shape)
+    if len(shape) != 4:
+        raise TrainingError(f"--data {data}: images of shape {shape}; expected (N, C, H, W)")
+    n, c, h, w = shape
+    if c not in (1, 3):
+        raise TrainingError(f"--data {data}: images with {c} channels; expected 1 (grey) or 3 (RGB)")
+    if min(h, w) < 4:
+        raise TrainingError(f"--data {data}: images of {h}x{w} pixels; expected at least 4x4")
+    labels = getattr(dataset, "labels", None)
+    n_classes = settings.get("classes")
+    if labels is not None and isinstance(n_classes, int) and len(labels):
+        labels = np.asarray(labels)
+        if labels.dtype.kind in "iu" and (labels.min() < 0 or labels.max() >= n_classes):
+            bad = labels[(labels < 0) | (labels >= n_classes)][0]
+            raise TrainingError(f"--data {data}: label {int(bad)} is outside the model's classes "
+                                f"(--set classes={n_classes}: expected labels 0..{n_classes - 1})")
 
 
 def _held_out(cfg, model, loader):
@@ -193,7 +389,7 @@ def _held_out(cfg, model, loader):
 def _loop(cfg, run, model, loader, start, total):
     rows = run.read_metrics()
     batches = _forever(loader)
-    t0, last_good = time.perf_counter(), ckpt.latest_checkpoint(run)
+    t0, last_good = time.perf_counter(), getattr(run, "last_good", None)
     check_every_step = cfg.device == "cpu"  # reading a loss is free on the CPU, a sync on the GPU
     bar = tqdm(total=total, initial=start, unit="step", disable=not cfg.progress,
                desc=f"{cfg.model}", dynamic_ncols=True)
@@ -225,12 +421,25 @@ def _loop(cfg, run, model, loader, start, total):
                 plot_losses(rows, run.losses_png, f"{cfg.model} on {cfg.data}")
             interrupted = interrupt.requested or step == cfg.stop_after
             if checkpointing or interrupted:
-                last_good = ckpt.save_checkpoint(run, step, model, loader, keep=cfg.keep)
+                try:
+                    last_good = ckpt.save_checkpoint(run, step, model, loader, keep=cfg.keep)
+                except ckpt.NonFiniteState as exc:
+                    bar.close()
+                    where = f"the last good checkpoint is {last_good}" if last_good else "no checkpoint was written"
+                    raise TrainingError(f"{exc}; training stopped without saving it and {where} "
+                                        f"(resume with --resume {run.path} --lr SMALLER)") from None
+                except OSError as exc:
+                    bar.close()
+                    where = f"the last good checkpoint {last_good} is kept" if last_good else "no checkpoint was written"
+                    raise TrainingError(f"step {step}: cannot write a checkpoint in {run.checkpoints_dir} "
+                                        f"({exc.strerror or exc}); {where}") from None
             bar.update(1)
             if interrupted:
                 bar.close()
-                print(f"interrupted at step {step}; checkpoint saved to {last_good}; "
+                name = signal.Signals(interrupt.signum).name if interrupt.signum else "a stop request"
+                print(f"interrupted at step {step} by {name}; checkpoint saved to {last_good}; "
                       f"continue with: minigen train --resume {run.path}")
+                run.signum = interrupt.signum or signal.SIGINT
                 return True
     bar.close()
     return False
@@ -244,12 +453,13 @@ def _write_samples(run, model, step):
 
 
 def load_run(run_path, device="cpu"):
-    """Rebuild a run's model from its config and latest checkpoint (for sample / eval)."""
+    """Rebuild a run's model from its config and newest intact checkpoint (for sample / eval)."""
     run = RunDir(run_path)
     if not run.holds_run():
         raise TrainingError(f"{run_path}: not a run directory (no config.json)")
     saved = run.read_config()
-    cfg = TrainConfig(**{**asdict(TrainConfig()), **saved["train"]})
+    names = {f.name for f in fields(TrainConfig)}
+    cfg = TrainConfig(**{**asdict(TrainConfig()), **{k: v for k, v in saved["train"].items() if k in names}})
     cfg.device = device
     try:
         backend.check_device(device)
@@ -257,10 +467,8 @@ def load_run(run_path, device="cpu"):
         model, loader = build(cfg, saved["settings"], dataset)
     except (RuntimeError, ValueError, OSError) as exc:
         raise TrainingError(str(exc)) from None
-    path = ckpt.latest_checkpoint(run)
-    if path is None:
-        raise TrainingError(f"{run_path}: the run has no checkpoint yet")
-    ckpt.restore(ckpt.load_checkpoint(path, cfg.model), model, loader)
+    _, state = ckpt.load_latest(run, cfg.model)
+    ckpt.restore(state, model, loader)
     if hasattr(model, "set_probe"):
         model.set_probe(_held_out(cfg, model, loader))
     model.eval()
