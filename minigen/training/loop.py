@@ -425,9 +425,10 @@ def _loop(cfg, run, model, loader, start, total):
                     last_good = ckpt.save_checkpoint(run, step, model, loader, keep=cfg.keep)
                 except ckpt.NonFiniteState as exc:
                     bar.close()
-                    where = f"the last good checkpoint is {last_good}" if last_good else "no checkpoint was written"
-                    raise TrainingError(f"{exc}; training stopped without saving it and {where} "
-                                        f"(resume with --resume {run.path} --lr SMALLER)") from None
+                    advice = (f"the last good checkpoint is {last_good} (resume with --resume {run.path} "
+                              "--lr SMALLER)") if last_good else \
+                        "no checkpoint was written (start again with a smaller --lr and --overwrite)"
+                    raise TrainingError(f"{exc}; training stopped without saving it and {advice}") from None
                 except OSError as exc:
                     bar.close()
                     where = f"the last good checkpoint {last_good} is kept" if last_good else "no checkpoint was written"
