@@ -387,6 +387,19 @@ def _held_out(cfg, model, loader):
 
 
 def _loop(cfg, run, model, loader, start, total):
+    """The steps; a file that cannot be written (a full disk, a read-only folder) stops the
+    run with one line naming it and the last checkpoint (which pruning never removed)."""
+    run.step = start
+    try:
+        return _steps(cfg, run, model, loader, start, total)
+    except OSError as exc:
+        last = getattr(run, "last_good", None)
+        where = f"the last good checkpoint {last} is kept" if last else "no checkpoint was written"
+        raise TrainingError(f"step {run.step}: cannot write {exc.filename or run.path} "
+                            f"({exc.strerror or exc}); training stopped and {where}") from None
+
+
+def _steps(cfg, run, model, loader, start, total):
     rows = run.read_metrics()
     batches = _forever(loader)
     t0, last_good = time.perf_counter(), getattr(run, "last_good", None)
@@ -396,6 +409,7 @@ def _loop(cfg, run, model, loader, start, total):
     model.train()
     with _Interrupt() as interrupt:
         for step in range(start + 1, total + 1):
+            run.step = step
             images, labels = next(batches)
             losses = model.train_step(images, labels)
             logging = step % cfg.log_every == 0 or step == total
@@ -422,7 +436,7 @@ def _loop(cfg, run, model, loader, start, total):
             interrupted = interrupt.requested or step == cfg.stop_after
             if checkpointing or interrupted:
                 try:
-                    last_good = ckpt.save_checkpoint(run, step, model, loader, keep=cfg.keep)
+                    last_good = run.last_good = ckpt.save_checkpoint(run, step, model, loader, keep=cfg.keep)
                 except ckpt.NonFiniteState as exc:
                     bar.close()
                     advice = (f"the last good checkpoint is {last_good} (resume with --resume {run.path} "
