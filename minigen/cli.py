@@ -292,7 +292,7 @@ def build_parser():
     p = sub.add_parser(
         "train", help="train a model (progress bar, samples, loss plot, checkpoints)",
         description="Train a registered model. Writes runs/NAME/: config.json, metrics.jsonl, "
-                    "samples/step_XXXXXX.png, losses.png and checkpoints/. Ctrl-C saves a "
+                    "samples/step_XXXXXX.png, losses.png and checkpoints/. Ctrl-C or SIGTERM saves a "
                     "checkpoint; --resume continues from it.",
         epilog="Examples:\n  minigen train autoencoder --steps 300\n"
                "  minigen train --resume runs/autoencoder --steps 600",

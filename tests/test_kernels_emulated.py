@@ -230,3 +230,31 @@ def test_a_dcgan_run_trains_checkpoints_and_resumes_on_the_emulated_gpu(fake_gpu
     resumed = train(TrainConfig(resume=str(run.path), steps=3, device="cuda", progress=False))
     assert [r["step"] for r in resumed.read_metrics()] == [1, 2, 3]
     assert all(np.isfinite(v) for r in resumed.read_metrics() for k, v in r.items() if k.startswith("loss"))
+
+
+# --------------------------------------------------------------------------- emulation vs the device
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not mg.backend.cuda_is_available(), reason=spec.CUDA_MISSING)
+@pytest.mark.parametrize("dtype", spec.DTYPES)
+def test_emulated_kernels_agree_with_the_real_gpu(dtype):
+    """On a GPU machine (benchmarks/gpu_session.sh): what the emulator says is what the device does."""
+    cupy = mg.backend.cupy
+    rng = np.random.default_rng(17)
+    config = spec.CONV_CONFIGS[7]
+    x = rng.standard_normal(config[:4]).astype(dtype)
+    mean, inv_std, m = spec.batch_statistics(x)
+    w, b = rng.standard_normal(config[1]), rng.standard_normal(config[1])
+
+    def run_all(xp):
+        d = xp.asarray(x)
+        cols = kernels.im2col(d, *config[4:])
+        y, x_hat = kernels.batch_norm_forward(d, mean, inv_std, w, b)
+        return [xp.asnumpy(a) for a in (cols, kernels.col2im(cols, x.shape, *config[4:]),
+                                        kernels.leaky_relu_forward(d, 0.2),
+                                        kernels.leaky_relu_backward(d, y, 0.2), y, x_hat)]
+    real = run_all(cupy)
+    with emulation.emulated_gpu() as fake:
+        emulated = run_all(fake)
+    for r, e in zip(real, emulated):
+        np.testing.assert_allclose(e, r, **spec.TOLERANCE[dtype])
