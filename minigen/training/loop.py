@@ -16,6 +16,7 @@ config.json); a changed model, data, batch size, seed or --set is refused.
 import inspect
 import json
 import math
+import os
 import re
 import signal
 import sys
@@ -115,19 +116,24 @@ def _flag(key):
 
 
 def known_settings(model_cls):
-    """The settings ``--set`` accepts for ``model_cls``: its ``defaults`` (and the base
-    class's), any ``optional_settings`` it declares, and the keys its code reads with
-    ``config.get("KEY"`` / ``check_positive(config, "KEY"``."""
-    keys = set(_FLAGS)
-    for cls in inspect.getmro(model_cls):
-        keys.update(getattr(cls, "defaults", None) or {})
-        keys.update(getattr(cls, "optional_settings", ()) or ())
+    """The settings ``--set`` accepts for ``model_cls``: its ``defaults``, any
+    ``optional_settings`` it declares, and the keys that the methods it actually runs
+    (inherited or its own, not overridden ones) read with ``config.get("KEY"``,
+    ``config["KEY"]`` or ``check_positive(config, "KEY"``."""
+    keys = set(_FLAGS) | set(model_cls.defaults) | set(getattr(model_cls, "optional_settings", ()) or ())
+    patterns = (r"(?:config|cfg)\.get\(\s*[\"'](\w+)[\"']", r"(?:config|cfg)\[\s*[\"'](\w+)[\"']\s*\]",
+                r"(?:check_positive|positive_int)\(\s*[\w.]+,\s*[\"'](\w+)[\"']")
+    for name in dir(model_cls):
+        method = inspect.getattr_static(model_cls, name, None)
+        method = getattr(method, "__func__", method)
+        if not inspect.isfunction(method):
+            continue
         try:
-            source = inspect.getsource(cls)
+            source = inspect.getsource(method)
         except (OSError, TypeError):
             continue
-        keys.update(re.findall(r"(?:config|cfg)\.get\(\s*[\"'](\w+)[\"']", source))
-        keys.update(re.findall(r"check_positive\(\s*[\w.]+,\s*[\"'](\w+)[\"']", source))
+        for pattern in patterns:
+            keys.update(re.findall(pattern, source))
     return keys
 
 
@@ -186,6 +192,9 @@ _FIXED = ("model", "data", "batch_size", "seed", "options", "out", "overwrite")
 
 
 def _given(cfg):
+    if cfg.resume is not None and cfg.overwrite:
+        raise TrainingError(f"--resume {cfg.resume} and --overwrite exclude each other: --resume continues "
+                            "the run, --overwrite replaces it")
     if cfg.given is not None:
         return set(cfg.given)
     default = TrainConfig()
@@ -318,16 +327,36 @@ def train(cfg):
         run.unlock()
 
 
-def _build_or_explain(cfg, settings, dataset):
+def _physical_memory():
     try:
-        return build(cfg, settings, dataset)
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _build_or_explain(cfg, settings, dataset):
+    """Build the model; one that cannot fit in memory is refused with one line naming the
+    settings: NumPy's own refusal of an impossible array (``--set width=100000`` asks for
+    1.16 TiB), or, on the CPU, weights whose training state (weights, gradients and two
+    optimizer moments: 4x) would take more than 80% of this machine's memory."""
+    shown = ", ".join(f"{_flag(k)}={json.dumps(v)}" for k, v in cfg.options.items()) or \
+        f"--batch-size={settings['batch_size']}"
+    try:
+        model, loader = build(cfg, settings, dataset)
     except ValueError as exc:
         raise TrainingError(str(exc)) from None
     except MemoryError as exc:
-        custom = {k: v for k, v in cfg.options.items()} or {"batch_size": settings["batch_size"]}
-        shown = ", ".join(f"{_flag(k)}={json.dumps(v)}" for k, v in custom.items())
         raise TrainingError(f"{shown}: the {cfg.model!r} model does not fit in memory with these "
                             f"settings ({str(exc).strip() or 'out of memory'}); use smaller values") from None
+    memory = _physical_memory()
+    if cfg.device == "cpu" and memory:
+        weights = sum(p.data.nbytes for net in model.networks.values() for p in net.parameters())
+        if 4 * weights > 0.8 * memory:
+            raise TrainingError(f"{shown}: the {cfg.model!r} model has {weights / 2 ** 30:.1f} GiB of weights; "
+                                f"training needs about {4 * weights / 2 ** 30:.1f} GiB (weights, gradients, "
+                                f"optimizer state), more than this machine's {memory / 2 ** 30:.1f} GiB; "
+                                "use smaller values")
+    return model, loader
 
 
 def _train_locked(cfg, run, model, loader, settings, total, changes):
@@ -365,7 +394,8 @@ def check_dataset(dataset, model_cls, settings, data):
     if len(shape) != 4:
         raise TrainingError(f"--data {data}: images of shape {shape}; expected (N, C, H, W)")
     n, c, h, w = shape
-    if c not in (1, 3):
+    own_data = hasattr(model_cls, "load_data")  # e.g. CycleGAN's two domains side by side: it checks them
+    if c not in (1, 3) and not own_data:
         raise TrainingError(f"--data {data}: images with {c} channels; expected 1 (grey) or 3 (RGB)")
     if min(h, w) < 4:
         raise TrainingError(f"--data {data}: images of {h}x{w} pixels; expected at least 4x4")
