@@ -3,12 +3,16 @@ numbers, strings, None) in one ``.npz`` file, with no pickled code.
 
 Layout: every array is an npz entry named by its path in ``obj`` (``model/0.weight``,
 ``optimizers/g/state/0/exp_avg``), so ``np.load(path)["model/0.weight"]`` reads one
-directly. Everything else goes into a JSON "skeleton" (entry ``__skeleton__``) that
+directly (a path component that another unzip tool would misread, ``..``, ``.``, an
+empty one, ``\\`` or ``:``, is %-escaped, so no member can land outside the folder it is
+unzipped into). Everything else goes into a JSON "skeleton" (entry ``__skeleton__``) that
 mirrors ``obj``, with ``{"__array__": "model/0.weight"}`` where an array goes. JSON keeps
 Python's integers exactly however big (NumPy's RNG state holds 128-bit ones) and floats
 exactly (``repr`` round-trips). Tuples come back as lists; NumPy scalars as Python numbers.
 
-Loading never unpickles (``allow_pickle=False``), so a checkpoint cannot run code.
+Loading never unpickles (``allow_pickle=False``), so a checkpoint cannot run code; it
+refuses a member that is not an ``.npy`` array, and one whose header claims more data
+than the member holds (checked before anything is allocated).
 Files are written atomically: a temporary file in the same folder, flushed and fsynced,
 then renamed over the target (``os.replace``), so a crash leaves the old file or the
 new one, never half of one.
@@ -196,8 +200,10 @@ def _read_members(file, path):
                 version = np.lib.format.read_magic(member)
                 if version == (1, 0):
                     shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
-                else:
+                elif version == (2, 0):
                     shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+                else:  # 3.0: a UTF-8 header (NumPy has no public reader for it)
+                    shape, fortran, dtype = np.lib.format._read_array_header(member, version)
                 if dtype.hasobject:
                     raise _Refused(f"member {info.filename!r} holds Python objects (pickle); refused")
                 count = 1

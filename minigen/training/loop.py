@@ -19,10 +19,10 @@ import math
 import os
 import re
 import signal
-import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
 
+import numpy as np
 from tqdm import tqdm
 
 import minigen as mg
@@ -384,9 +384,8 @@ def _train_locked(cfg, run, model, loader, settings, total, changes):
 
 def check_dataset(dataset, model_cls, settings, data):
     """Refuse, before the first step, a data set the model cannot train on: images that
-    are not (N, C, H, W) uint8 with C = 1 or 3 and H, W >= 4, fewer images than a batch,
-    or labels outside the model's classes."""
-    import numpy as np
+    are not (N, C, H, W) with C = 1 or 3 (a model with its own ``load_data`` checks its
+    channels itself) and H, W >= 4, or labels outside the model's classes (``classes``)."""
     images = getattr(dataset, "images", None)
     if images is None:
         return
@@ -421,7 +420,10 @@ def _loop(cfg, run, model, loader, start, total):
     run with one line naming it and the last checkpoint (which pruning never removed)."""
     run.step = start
     try:
-        return _steps(cfg, run, model, loader, start, total)
+        # NumPy's overflow/invalid warnings would come before the one line that names the step
+        # and the value (the loop checks losses and weights for NaN and infinity itself)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return _steps(cfg, run, model, loader, start, total)
     except OSError as exc:
         last = getattr(run, "last_good", None)
         where = f"the last good checkpoint {last} is kept" if last else "no checkpoint was written"
