@@ -189,7 +189,7 @@ class RunDir:
         """Delete the hidden ``.NAME.tmp`` files a killed writer left (up to a checkpoint
         each). Only called while holding the lock, so no live writer owns them."""
         removed = []
-        for folder in (self.path, self.checkpoints_dir):
+        for folder in (self.path, self.checkpoints_dir, self.samples_dir):
             if folder.is_dir():
                 for p in folder.glob(".*.tmp"):
                     p.unlink(missing_ok=True)
