@@ -113,6 +113,8 @@ def test_known_settings_keep_working(tmp_path):
     for name, cls in MODELS.items():
         assert set(cls.defaults) <= known_settings(cls), name
     assert "binarize" in known_settings(MODELS["vae"]) and "critic_norm" in known_settings(MODELS["dcgan"])
+    # only what the model's own methods read: WGAN-GP has no weight clipping, cgan no n_critic
+    assert "clip" not in known_settings(MODELS["wgan-gp"]) and "n_critic" not in known_settings(MODELS["cgan"])
 
 
 @pytest.mark.parametrize("out, needle", [("", "--out ''"), ("a" * 300, "at most 255 bytes")])

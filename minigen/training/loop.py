@@ -188,7 +188,7 @@ def _settings(cfg, model_cls):
 
 # On --resume: what may change (honoured, and recorded in config.json) and what may not.
 _HONOURED = ("steps", "epochs", "lr", "log_every", "sample_every", "checkpoint_every", "keep")
-_FIXED = ("model", "data", "batch_size", "seed", "options", "out", "overwrite")
+_FIXED = ("model", "data", "batch_size", "seed", "options", "out")
 
 
 def _given(cfg):
@@ -234,10 +234,13 @@ def _resolve(cfg):
             continue
         new, old = getattr(cfg, key), effective.get(key)
         same = (RunDir(new).path.resolve() == run.path.resolve()) if key == "out" else new == old
+        if not same and key == "out":
+            raise TrainingError(f"--resume {cfg.resume}: --out {new} is another folder; a resumed run "
+                                f"continues in its own ({run.path}): drop --out")
         if not same:
             raise TrainingError(
                 f"--resume {cfg.resume}: {_option_text(key, new)} differs from the run's "
-                f"({_option_text(key, old) if key not in ('overwrite', 'out') else old}); a resumed run keeps its "
+                f"({_option_text(key, old)}); a resumed run keeps its "
                 "model, data, batch size, seed and --set settings (start a new run with another --out "
                 "to change them)")
     changes = {}
