@@ -53,8 +53,11 @@ def convert(raw_dir, out, mirrors, sha256, name):
     for split, (images_stem, labels_stem, count) in SPLITS.items():
         x = read_idx(find_or_download(images_stem, raw_dir, mirrors, sha256))
         y = read_idx(find_or_download(labels_stem, raw_dir, mirrors, sha256))
-        if x.shape != (count, 28, 28) or x.dtype != np.uint8 or y.shape != (count,) \
-                or not 0 <= y.min() <= y.max() <= 9:
+        if y.shape == (count,) and len(y) and not 0 <= y.min() <= y.max() <= 9:
+            bad = y[(y < 0) | (y > 9)][0]
+            raise ValueError(f"{raw_dir / labels_stem}: holds label {bad}; expected the classes 0..9 "
+                             f"of {name} (delete the file and fetch it again)")
+        if x.shape != (count, 28, 28) or x.dtype != np.uint8 or y.shape != (count,):
             raise ValueError(f"{raw_dir}: {images_stem} / {labels_stem} hold images {x.shape} "
                              f"and labels {y.shape}, expected ({count}, 28, 28) and ({count},) "
                              f"for {name}")

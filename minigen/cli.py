@@ -35,16 +35,27 @@ def _parse_option(text):
         return key.strip(), value
 
 
+# train's options that the CLI passes on only when given (so --resume can tell a value
+# the user typed from a default, and refuse or record it)
+_TRAIN_OPTIONS = ("model", "data", "steps", "epochs", "batch_size", "lr", "seed", "out", "log_every",
+                  "sample_every", "checkpoint_every", "keep")
+
+
 def _cmd_train(args):
     from .training import TrainConfig, TrainingError, train
-    cfg = TrainConfig(model=args.model, data=args.data, device=args.device, steps=args.steps,
-                      epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                      out=args.out, resume=args.resume, overwrite=args.overwrite,
-                      log_every=args.log_every, sample_every=args.sample_every,
-                      checkpoint_every=args.checkpoint_every, keep=args.keep,
-                      progress=not args.no_progress, options=dict(args.set or []))
+    given = {k: getattr(args, k) for k in _TRAIN_OPTIONS if getattr(args, k) is not None}
+    if args.set:
+        given["options"] = dict(args.set)
+    if args.overwrite:
+        given["overwrite"] = True
+    if "out" in given:
+        _check_path_argument("--out", given["out"])
+    cfg = TrainConfig(**given, device=args.device, resume=args.resume,
+                      progress=not args.no_progress, given=tuple(given))
     if args.model is None and args.resume is None:
         raise UserError("train: name a MODEL (e.g. `minigen train autoencoder`) or pass --resume RUN")
+    if args.resume is None and args.out is None:
+        cfg.out = f"runs/{args.model}"
     from .allocator import keep_freed_memory
     keep_freed_memory()  # large arrays reuse warm pages (DCGAN step at batch 512: ~20%; see allocator.py)
     try:
@@ -52,16 +63,62 @@ def _cmd_train(args):
     except TrainingError as exc:
         raise UserError(str(exc)) from None
     print(f"run directory: {run.path} (samples/, losses.png, metrics.jsonl, checkpoints/)")
-    return 130 if run.interrupted else 0
+    return 128 + int(getattr(run, "signum", 2)) if run.interrupted else 0
+
+
+def _check_path_argument(flag, value):
+    """An empty path, or a name longer than the file system allows, is a mistake to name."""
+    import os
+    if not value or not value.strip():
+        raise UserError(f"{flag} {value!r}: expected a path (got an empty string)")
+    too_long = [part for part in value.split(os.sep) if len(part.encode()) > 255]
+    if too_long or len(value.encode()) > 4000:
+        raise UserError(f"{flag} {value[:40]}... ({len(value)} characters): a file or folder name may have "
+                        "at most 255 bytes")
+
+
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+
+
+def _check_image_out(out):
+    """sample --out must be an image file name that is none of a run's own files."""
+    from pathlib import Path
+    from .training.rundir import MARKER
+    _check_path_argument("--out", out)
+    path = Path(out)
+    if path.suffix.lower() not in _IMAGE_SUFFIXES:
+        raise UserError(f"--out {out}: expected an image file name ending in "
+                        f"{', '.join(_IMAGE_SUFFIXES)}")
+    if path.is_dir():
+        raise UserError(f"--out {out}: is a folder; expected an image file name")
+    resolved = path.resolve()
+    for folder in resolved.parents:
+        if (folder / "config.json").is_file() or (folder / MARKER).is_file():
+            inside = resolved.relative_to(folder).parts
+            if inside[0] in ("checkpoints", "samples") or inside == ("losses.png",):
+                raise UserError(f"--out {out}: that is one of the run's own files in {folder}; "
+                                "choose another name (e.g. RUN/sample.png)")
+            break
+
+
+def _write_grid(images, out, nrow, value_range):
+    from .data import save_image_grid
+    try:
+        save_image_grid(images, out, nrow=nrow, value_range=value_range)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write the image ({exc.strerror or exc})") from None
 
 
 def _cmd_sample(args):
-    from .data import save_image_grid
     from .training import TrainingError
     from .training.loop import load_run
     import minigen as mg
     if args.n < 1:
         raise UserError(f"--n {args.n}: expected a positive number of images")
+    if args.nrow < 1:
+        raise UserError(f"--nrow {args.nrow}: expected a positive number of images per row")
+    if args.out is not None:
+        _check_image_out(args.out)
     try:
         model, _, run = load_run(args.run, args.device)
     except TrainingError as exc:
@@ -80,7 +137,7 @@ def _cmd_sample(args):
             images = model.sample_labels(_parse_labels(args.labels, model.n_classes), args.nrow)
         else:
             images = model.sample(args.n) if view is None else _sample_view(model, view, args, run)
-    save_image_grid(images, out, nrow=args.nrow, value_range=model.value_range)
+    _write_grid(images, out, args.nrow, model.value_range)
     print(f"wrote {out}")
     return 0
 
@@ -179,7 +236,11 @@ def _cmd_eval(args):
     else:
         for k, v in metrics.items():
             print(f"{k}: {v:.6g}")
-    (run.path / "eval.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    try:
+        (run.path / "eval.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    except OSError as exc:
+        print(f"minigen: note: the metrics were not saved to {run.path / 'eval.json'} "
+              f"({exc.strerror or exc})", file=sys.stderr)
     return 0
 
 
@@ -231,14 +292,14 @@ def build_parser():
     p = sub.add_parser(
         "train", help="train a model (progress bar, samples, loss plot, checkpoints)",
         description="Train a registered model. Writes runs/NAME/: config.json, metrics.jsonl, "
-                    "samples/step_XXXXXX.png, losses.png and checkpoints/. Ctrl-C saves a "
+                    "samples/step_XXXXXX.png, losses.png and checkpoints/. Ctrl-C or SIGTERM saves a "
                     "checkpoint; --resume continues from it.",
         epilog="Examples:\n  minigen train autoencoder --steps 300\n"
                "  minigen train --resume runs/autoencoder --steps 600",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", nargs="?", metavar="MODEL",
                    help="one of: " + ", ".join(sorted(MODELS)))
-    p.add_argument("--data", default="embedded",
+    p.add_argument("--data",
                    help="embedded (default, ships with minigen), mnist, fashion-mnist, celeba or a PATH")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     length = p.add_mutually_exclusive_group()
@@ -246,14 +307,15 @@ def build_parser():
     length.add_argument("--epochs", type=int, help="train for N passes over the data instead of --steps")
     p.add_argument("--batch-size", type=int, help="images per step (default: the model's)")
     p.add_argument("--lr", type=float, help="learning rate (default: the model's)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
     p.add_argument("--out", help="run directory (default runs/MODEL)")
     p.add_argument("--resume", metavar="RUN", help="continue the run in this directory")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
-    p.add_argument("--log-every", type=int, default=10, help="steps between metric lines (10)")
-    p.add_argument("--sample-every", type=int, default=100, help="steps between sample grids (100)")
-    p.add_argument("--checkpoint-every", type=int, default=100, help="steps between checkpoints (100)")
-    p.add_argument("--keep", type=int, default=3, help="checkpoints to keep (3)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing run in --out (deletes only the files minigen wrote there)")
+    p.add_argument("--log-every", type=int, help="steps between metric lines (10)")
+    p.add_argument("--sample-every", type=int, help="steps between sample grids (100)")
+    p.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (100)")
+    p.add_argument("--keep", type=int, help="checkpoints to keep (3)")
     p.add_argument("--set", action="append", type=_parse_option, metavar="KEY=VALUE",
                    help="a model-specific setting, e.g. --set width=32; vae: latent=2, beta=4, "
                         "binarize=false (grey-level targets instead of Bernoulli draws); GANs: nz, "

@@ -209,4 +209,5 @@ def test_train_and_sample_each_gan_from_the_command_line(tmp_path, capsys):
 
 @pytest.mark.parametrize("name", ["wgan", "cgan"])
 def test_interrupted_and_resumed_gan_run_reproduces_the_uninterrupted_losses(check_exact_resume, name):
-    check_exact_resume(name, ("loss_d", "loss_g"), {**TINY, "warm_start": 0, "n_critic": 2})
+    wgan_only = {"warm_start": 0, "n_critic": 2} if name == "wgan" else {}  # cgan refuses unknown settings
+    check_exact_resume(name, ("loss_d", "loss_g"), {**TINY, **wgan_only})

@@ -66,7 +66,7 @@ def read_image(source, size=None, channels=None, crop=None, name=None):
     except Exception as exc:  # Pillow raises several types for unreadable files
         raise ValueError(f"{name}: cannot read it as an image ({exc})") from exc
     if channels is None:
-        channels = 1 if image.mode in _GRAY_MODES else 3
+        channels = 1 if image.mode in _GRAY_MODES or _grey_palette(image) else 3
     if channels not in (1, 3):
         raise ValueError(f"channels={channels!r}: expected None, 1 or 3")
     image = image.convert("L" if channels == 1 else "RGB")
@@ -82,6 +82,15 @@ def read_image(source, size=None, channels=None, crop=None, name=None):
         image = image.resize((out_w, out_h), Image.BICUBIC)
     array = np.asarray(image, dtype=np.uint8)
     return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)  # HWC -> CHW
+
+
+def _grey_palette(image):
+    """A palette image ("P") whose colours are all grey is a grayscale image (PNG writers
+    store 8-bit grey images that way): read it as one channel, not as RGB."""
+    if image.mode not in ("P", "PA"):
+        return False
+    rgb = np.asarray(image.convert("RGB"))
+    return bool((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all())
 
 
 def load_image_folder(folder, size=None, channels=None):
@@ -101,6 +110,7 @@ def load_image_folder(folder, size=None, channels=None):
             c, h, w = images[0].shape
             raise ValueError(
                 f"{path}: shape (C, H, W) = {image.shape} differs from {(c, h, w)} of "
-                f"{paths[0].name}; pass size={h} and/or channels={c} to convert all images")
+                f"{paths[0].name}; give all images one size and mode (or, in Python, "
+                f"load_dataset(folder, size={h}, channels={c}) converts them)")
         images.append(image)
     return np.stack(images)

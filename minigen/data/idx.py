@@ -15,6 +15,7 @@ So ``train-images-idx3-ubyte`` starts ``00 00 08 03 | 0000EA60 0000001C 0000001C
 gzip by its own magic bytes ``1f 8b`` rather than by the file name.
 """
 import gzip
+import zlib
 
 import numpy as np
 
@@ -38,7 +39,11 @@ def parse_idx(data, name="<bytes>"):
     an unknown dtype code, or a payload whose length does not match the header.
     """
     if data[:2] == GZIP_MAGIC:
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
+            raise ValueError(f"{name}: the gzip data is corrupt or truncated ({exc}); delete the "
+                             "file and fetch it again") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise ValueError(f"{name}: not an IDX file (magic number {data[:4].hex()!r}, "
                          "expected 0000 followed by a dtype code and ndim)")

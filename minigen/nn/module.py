@@ -284,12 +284,18 @@ class Module:
             if tuple(value.shape) != t.shape:
                 raise ValueError(f"load_state_dict for {type(self).__name__}: {key!r} has shape "
                                  f"{tuple(value.shape)} in the state dict but {t.shape} in the model")
-            values[key] = value
+            # Convert now (to the tensor's dtype and device), so that a value that cannot be
+            # converted (strings, objects) fails before the first tensor is touched.
+            xp = backend.get_array_module(t.data)
+            try:
+                values[key] = xp.asarray(backend.to_device(value, t.device), dtype=t.dtype)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"load_state_dict for {type(self).__name__}: {key!r} cannot be "
+                                 f"read as {t.dtype} ({exc}); nothing was loaded") from None
         with no_grad():
             for key, value in values.items():
                 t = own[key]
-                xp = backend.get_array_module(t.data)
-                t.data[...] = xp.asarray(backend.to_device(value, t.device), dtype=t.dtype)
+                t.data[...] = value
                 t._version += 1  # in place: a graph that saved the old value must notice
         return IncompatibleKeys(missing, unexpected)
 

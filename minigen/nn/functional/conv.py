@@ -28,6 +28,8 @@ from ...tensor import Function, as_tensor
 
 
 def _pair(v, name):
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer, tuple, list)):
+        raise ValueError(f"{name}={v!r}: expected an int or a pair of ints")
     v = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
     if len(v) != 2 or not all(isinstance(n, (int, np.integer)) for n in v):
         raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
@@ -149,6 +151,8 @@ CPU_COLUMN_BYTES = 8 << 20
 
 def _batch_slices(n, bytes_per_sample, xp):
     """Equal slices of range(n) whose columns take at most ~CPU_COLUMN_BYTES (CPU); one on the GPU."""
+    if n == 0:
+        raise ValueError("convolution: the input batch is empty (N = 0); expected at least one sample")
     if xp is not np:
         return [slice(0, n)]
     count = -(-n * bytes_per_sample // CPU_COLUMN_BYTES)  # ceil

@@ -70,6 +70,10 @@ def cross_entropy(input, target, reduction="mean"):
         raise ValueError(f"cross_entropy: expected logits (N, K) and targets (N,), got {x.shape} and {t.shape}")
     if not np.issubdtype(t.dtype, np.integer):
         raise ValueError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype}")
+    if t.size and (int(t.min()) < 0 or int(t.max()) >= x.shape[1]):
+        bad = int(t.min()) if int(t.min()) < 0 else int(t.max())
+        raise ValueError(f"cross_entropy: target {bad} is not a class index; expected 0..{x.shape[1] - 1} "
+                         f"for logits with K = {x.shape[1]} classes")
     log_p = log_softmax(x, axis=1)
     xp = backend.get_array_module(x.data)
     picked = log_p[xp.arange(x.shape[0]), xp.asarray(t)]
