@@ -256,7 +256,7 @@ def wait_while_quiet():
 
 def first_failure(output):
     """The node id of the first failing test in pytest's -q output, or a short reason."""
-    found = re.search(r"^(?:FAILED|ERROR) (\S+)", output, re.M)
+    found = re.search(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", output, re.M)
     if found:
         return found.group(1)
     return output.strip().splitlines()[-1] if output.strip() else "(no output)"
