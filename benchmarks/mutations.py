@@ -65,8 +65,10 @@ CONV, NORM, LOSS = ("minigen/nn/functional/conv.py", "minigen/nn/functional/norm
 MUTATIONS = [
     # --- ops -------------------------------------------------------------------------------
     m("leaky-relu-slope-on-positive-side", E, [
-        ("return xp.maximum(x, x * x.dtype.type(negative_slope))", "return xp.minimum(x, x * x.dtype.type(negative_slope))"),
-        ("return xp.where(x > 0, x, x * x.dtype.type(negative_slope))", "return xp.where(x > 0, x * x.dtype.type(negative_slope), x)"),
+        ("return xp.maximum(x, x * x.dtype.type(negative_slope))",
+         "return xp.minimum(x, x * x.dtype.type(negative_slope))"),
+        ("return xp.where(x > 0, x, x * x.dtype.type(negative_slope))",
+         "return xp.where(x > 0, x * x.dtype.type(negative_slope), x)"),
         ("slope = (x > 0).astype(gy.dtype)", "slope = (x <= 0).astype(gy.dtype)")], OPS,
       "forward and backward alike, so finite differences agree with it"),
     m("tanh-backward-1-minus-y", E, ("return gy * (1 - y * y)", "return gy * (1 - y)"), OPS),
@@ -105,7 +107,8 @@ MUTATIONS = [
                                             "return (size + 2 * padding - dilation * (kernel - 1)) // stride + 1"), NN),
     m("flip-path-kernel-not-flipped", CONV, ("w_flip = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))",
                                              "w_flip = xp.ascontiguousarray(w.transpose(1, 0, 2, 3))"), NN),
-    m("instance-norm-drops-affine-bias", NORM, ("        y = y + as_tensor(bias).reshape(shape)\n", "        y = y\n"), NN,
+    m("instance-norm-drops-affine-bias", NORM, ("        y = y + as_tensor(bias).reshape(shape)\n",
+                                                "        y = y\n"), NN,
       "finite differences see 0 = 0 for the ignored bias"),
     m("layer-norm-weight-and-bias-swapped", NORM, [
         ("        y = y * as_tensor(weight)\n", "        y = y * as_tensor(bias)\n"),
@@ -119,23 +122,27 @@ MUTATIONS = [
     m("batch-norm-normalises-with-unbiased-var", NORM, (
         "var = _channel_sum_of_products(centered, centered) / x.dtype.type(m)",
         "var = _channel_sum_of_products(centered, centered) / x.dtype.type(m - 1)"), NN),
-    m("batch-norm-backward-sign-of-mean-term", NORM, ("    gx += _plane(sum_gy / m, gy)", "    gx -= _plane(sum_gy / m, gy)"), NN),
+    m("batch-norm-backward-sign-of-mean-term", NORM, ("    gx += _plane(sum_gy / m, gy)",
+                                                      "    gx -= _plane(sum_gy / m, gy)"), NN),
     m("dropout-scales-by-one-over-p", "minigen/nn/functional/activation.py", (
         "x.dtype.type(1 / (1 - p))", "x.dtype.type(1 / p)"), NN),
     m("bce-with-logits-sign", LOSS, ("elementwise.softplus(x) - t * x", "elementwise.softplus(x) + t * x"), NN + VAE),
     m("bce-log-p-for-both-terms", LOSS, ("elementwise.log(1 - p), min=-100)", "elementwise.log(p), min=-100)"), NN),
     m("kl-normal-uses-sigma-not-variance", LOSS, ("mu * mu + elementwise.exp(logvar) - 1 - logvar",
                                                   "mu * mu + elementwise.exp(0.5 * logvar) - 1 - logvar"), NN + VAE),
-    m("cross-entropy-softmax-over-the-batch", LOSS, ("log_p = log_softmax(x, axis=1)", "log_p = log_softmax(x, axis=0)"), NN),
+    m("cross-entropy-softmax-over-the-batch", LOSS, ("log_p = log_softmax(x, axis=1)",
+                                                     "log_p = log_softmax(x, axis=0)"), NN),
     m("l1-loss-without-abs", LOSS, ('_reduce(elementwise.abs(x - t), reduction, "l1_loss")',
                                     '_reduce(x - t, reduction, "l1_loss")'), NN + CYCLE),
     # --- the models' losses -------------------------------------------------------------------
-    m("wgan-gp-penalty-sign", "minigen/models/wgan.py", ("return self.gp_lambda * gp, {", "return -self.gp_lambda * gp, {"),
+    m("wgan-gp-penalty-sign", "minigen/models/wgan.py", ("return self.gp_lambda * gp, {",
+                                                         "return -self.gp_lambda * gp, {"),
       GAN, "the critic is rewarded for gradient norms far from 1"),
     m("gradient-penalty-without-minus-one", "minigen/models/wgan.py", (
         "return ((norms - 1) ** 2).mean(), norms", "return (norms ** 2).mean(), norms"), GAN),
     m("interpolates-weight-fake-by-eps", "minigen/models/wgan.py", (
-        "x_hat = eps * real.detach() + (1 - eps) * fake.detach()", "x_hat = eps * real.detach() + eps * fake.detach()"), GAN),
+        "x_hat = eps * real.detach() + (1 - eps) * fake.detach()",
+        "x_hat = eps * real.detach() + eps * fake.detach()"), GAN),
     m("wasserstein-critic-loss-reversed", "minigen/models/wgan.py", (
         "return fake_scores.mean() - real_scores.mean(), -fake_scores.mean()",
         "return real_scores.mean() - fake_scores.mean(), -fake_scores.mean()"), GAN),
@@ -165,12 +172,14 @@ MUTATIONS = [
         "total = total + self.lambda_id * idt", "total = total + idt"), CYCLE),
     m("cyclegan-generator-target-zero", "minigen/models/cyclegan.py", (
         "lsgan_loss(self.D_A(fake_a), 1.0)", "lsgan_loss(self.D_A(fake_a), 0.0)"), CYCLE),
-    m("vae-ignores-beta", "minigen/models/vae.py", ("loss = (recon + self.beta * kl).mean()", "loss = (recon + kl).mean()"),
+    m("vae-ignores-beta", "minigen/models/vae.py", ("loss = (recon + self.beta * kl).mean()",
+                                                    "loss = (recon + kl).mean()"),
       VAE, "--set beta=4 would train a plain VAE"),
     m("vae-samples-with-exp-logvar", "minigen/models/vae.py", ("return mu + mg.exp(0.5 * logvar) * eps",
                                                                "return mu + mg.exp(logvar) * eps"), VAE),
     m("vae-recon-averaged-over-pixels", "minigen/models/vae.py", (
-        "recon = recon.sum(axis=tuple(range(1, recon.ndim)))", "recon = recon.mean(axis=tuple(range(1, recon.ndim)))"), VAE),
+        "recon = recon.sum(axis=tuple(range(1, recon.ndim)))",
+        "recon = recon.mean(axis=tuple(range(1, recon.ndim)))"), VAE),
     # --- optimizers ---------------------------------------------------------------------------
     m("adam-no-bias-correction-of-m", "minigen/optim/adam.py", ('step *= s(group["lr"] / (1 - b1 ** t))',
                                                                 'step *= s(group["lr"])'), OPTIM),
@@ -178,7 +187,8 @@ MUTATIONS = [
                                                               "denom *= s(math.sqrt(1 - b2 ** t))"), OPTIM),
     m("adam-weight-decay-sign", "minigen/optim/adam.py", ('grad = grad + s(group["weight_decay"]) * p',
                                                           'grad = grad - s(group["weight_decay"]) * p'), OPTIM),
-    m("sgd-ignores-dampening", "minigen/optim/sgd.py", ('buf += s(1 - group["dampening"]) * grad', "buf += grad"), OPTIM),
+    m("sgd-ignores-dampening", "minigen/optim/sgd.py", ('buf += s(1 - group["dampening"]) * grad',
+                                                        "buf += grad"), OPTIM),
     m("sgd-nesterov-ignored", "minigen/optim/sgd.py", (
         'grad = grad + s(group["momentum"]) * buf if group["nesterov"] else buf', "grad = buf"), OPTIM),
     m("rmsprop-alpha-swapped", "minigen/optim/rmsprop.py", ('scratch *= s(1 - group["alpha"])',
@@ -188,7 +198,8 @@ MUTATIONS = [
         'g["lr"] = base * f(self.last_epoch)', 'g["lr"] = base * f(self.last_epoch + 1)'), OPTIM + CYCLE),
     # --- data ---------------------------------------------------------------------------------
     m("loader-same-order-every-epoch", "minigen/data/loader.py", (
-        "np.random.default_rng(self.seed + epoch).permutation(n)", "np.random.default_rng(self.seed).permutation(n)"), DATA),
+        "np.random.default_rng(self.seed + epoch).permutation(n)",
+        "np.random.default_rng(self.seed).permutation(n)"), DATA),
     m("loader-len-ignores-drop-last", "minigen/data/loader.py", (
         "return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)",
         "return math.ceil(n / self.batch_size)"), DATA),
