@@ -12,7 +12,8 @@ a wrong result the suite would let through.
     python benchmarks/mutations.py --list       # the mutations and their test files
     python benchmarks/mutations.py --check      # every "before" text still occurs once
 
-Run on demand, not in CI (about 10-15 minutes on two cores). It runs at the lowest CPU
+Run on demand, not in CI (about 5 minutes on two cores while every mutation is killed; a
+survivor runs its whole test list). It runs at the lowest CPU
 priority and, while the file /tmp/minigen_quiet exists, waits before the next mutation.
 Start it from a clean work tree: it refuses to touch a file with uncommitted changes.
 ``tests/test_mutations.py`` checks that the list does not rot (every "before" text is
