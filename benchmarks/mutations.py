@@ -192,6 +192,8 @@ MUTATIONS = [
                                                         "buf += grad"), OPTIM),
     m("sgd-nesterov-ignored", "minigen/optim/sgd.py", (
         'grad = grad + s(group["momentum"]) * buf if group["nesterov"] else buf', "grad = buf"), OPTIM),
+    m("rmsprop-weight-decay-sign", "minigen/optim/rmsprop.py", ('grad = grad + s(group["weight_decay"]) * p',
+                                                                'grad = grad - s(group["weight_decay"]) * p'), OPTIM),
     m("rmsprop-alpha-swapped", "minigen/optim/rmsprop.py", ('scratch *= s(1 - group["alpha"])',
                                                             'scratch *= s(group["alpha"])'), OPTIM),
     m("clip-weights-only-above", "minigen/optim/__init__.py", ("p.clamp_(-c, c)", "p.clamp_(None, c)"), OPTIM + GAN),
