@@ -12,6 +12,11 @@ balances the two at about 1e-10 relative. That is why the inputs must be float64
 
 An element passes when |analytical - numerical| <= atol + rtol * |numerical|.
 The relative error reported is CS231n's |a - n| / max(|a| + |n|, 1e-8).
+
+An input whose Jacobian is all zero, numerically and analytically, fails too: both sides
+agree (0 = 0) whether or not the function uses the input the way it should, so a bug that
+drops an argument (a bias never added) would otherwise pass. Where a zero derivative is
+the truth, say so with ``allow_zero_jacobian=True``.
 """
 from dataclasses import dataclass, field
 
@@ -47,11 +52,14 @@ def _scalar_objective(outputs, vs):
     return total
 
 
-def check_gradients(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, max_elements=None, seed=0):
+def check_gradients(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, max_elements=None, seed=0,
+                    allow_zero_jacobian=False):
     """Compare analytical and numerical gradients; return a ``GradcheckResult``.
 
     ``max_elements``: when an input has more elements than this, a random subset of that
     many elements (seeded) is checked instead of all of them.
+    ``allow_zero_jacobian``: accept an input whose checked derivatives are all exactly zero
+    (otherwise that fails: the function may be ignoring it).
     """
     inputs = tuple(as_tensor(x) for x in _as_tuple(inputs))
     checked = [i for i, x in enumerate(inputs) if x.requires_grad]
@@ -111,20 +119,27 @@ def check_gradients(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, max_elements=Non
                     f"gradient of input {i} (shape {x.shape}) is wrong at index {tuple(int(w) for w in where)}: "
                     f"analytical {analytic[k]:.8g}, numerical {numerical[k]:.8g}, "
                     f"relative error {rel_err[k]:.3g} (atol={atol}, rtol={rtol})")
+        if (result.passed and not allow_zero_jacobian and len(idx)
+                and not np.any(numerical) and not np.any(analytic)):
+            result.passed = False
+            result.message = (
+                f"input {i} (shape {x.shape}) has an all-zero Jacobian, analytical and numerical: "
+                "the function does not depend on it (pass allow_zero_jacobian=True if that is right)")
         result.details.append((i, float(abs_err.max()) if len(idx) else 0.0))
     return result
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-              max_elements=None, seed=0):
+              max_elements=None, seed=0, allow_zero_jacobian=False):
     """Check ``fn``'s gradients against central finite differences (see the module doc).
 
     ``fn`` takes the ``inputs`` (Tensors, float64; those with ``requires_grad`` are checked)
     and returns a Tensor or a tuple of Tensors. Returns True if every element passes; else
     raises ``GradcheckError`` naming the input, the worst element, both values and the
-    relative error (or returns False with ``raise_exception=False``).
+    relative error (or returns False with ``raise_exception=False``). An input with an
+    all-zero Jacobian fails unless ``allow_zero_jacobian=True`` (see the module doc).
     """
-    result = check_gradients(fn, inputs, eps, atol, rtol, max_elements, seed)
+    result = check_gradients(fn, inputs, eps, atol, rtol, max_elements, seed, allow_zero_jacobian)
     if not result.passed and raise_exception:
         raise GradcheckError(result.message)
     return result.passed
@@ -148,7 +163,8 @@ def _first_derivative_fn(fn, n_inputs):
 
 def check_second_gradients(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
                            max_elements=None, seed=0):
-    """``check_gradients`` applied to the first derivative (x, v) -> J(x)^T v."""
+    """``check_gradients`` applied to the first derivative (x, v) -> J(x)^T v. Zero
+    Jacobians are allowed here: the second derivative of a linear op (add, conv) is 0."""
     inputs = tuple(as_tensor(x) for x in _as_tuple(inputs))
     if grad_outputs is None:
         rng = np.random.default_rng(seed + 1)
@@ -158,7 +174,7 @@ def check_second_gradients(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, r
             grad_outputs.append(Tensor(backend.to_device(v, y.device), requires_grad=True))
     grad_outputs = tuple(as_tensor(v) for v in _as_tuple(grad_outputs))
     return check_gradients(_first_derivative_fn(fn, len(inputs)), inputs + grad_outputs,
-                           eps, atol, rtol, max_elements, seed)
+                           eps, atol, rtol, max_elements, seed, allow_zero_jacobian=True)
 
 
 def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,

@@ -111,8 +111,9 @@ def test_penalty_gradients_with_respect_to_the_critic_pass_gradcheck_in_float64(
     weights = critic_weights(rng)
     real, fake = (mg.tensor(rng.normal(size=(3, 2, 5, 5))) for _ in range(2))
     eps = mg.tensor(rng.uniform(size=(3, 1, 1, 1)))
+    # b1 only moves the leaky-ReLU's piecewise-constant slope: dGP/db1 = 0 is the truth
     assert mg.gradcheck(lambda w1, b1, w2: gradient_penalty(small_critic(w1, b1, w2), real, fake, eps)[0],
-                        list(weights))
+                        list(weights), allow_zero_jacobian=True)
 
 
 # --- the models -----------------------------------------------------------------------------
@@ -124,16 +125,20 @@ def test_a_step_logs_finite_losses_and_samples_are_images_in_range(name):
     losses = model.train_step(batch(), np.arange(8) % 10)
     assert all(np.isfinite(float(getattr(v, "item", lambda: v)())) for v in losses.values())
     x = model.sample(12).numpy()
-    assert x.shape == (12, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
+    assert x.shape == (12, 1, 28, 28)
+    # drawn from the fixed noise: the same images every call, the first of a larger grid,
+    # and a different image for each z
+    np.testing.assert_array_equal(x, model.sample(12).numpy())
+    np.testing.assert_allclose(x[:5], model.sample(20).numpy()[:5], rtol=1e-5, atol=1e-6)
+    assert min(np.abs(x[i] - x[i + 1]).max() for i in range(11)) > 1e-4
 
 
 def test_dcgan_step_updates_both_players_and_d_sees_detached_fakes():
     model = build("dcgan")
     before = {k: [p.numpy().copy() for p in net.parameters()] for k, net in model.networks.items()}
-    out = model.train_step(batch(), None)
+    model.train_step(batch(), None)
     for k, net in model.networks.items():
         assert any(not np.array_equal(a, p.numpy()) for a, p in zip(before[k], net.parameters())), k
-    assert 0 < out["d_real"].item() < 1 and 0 < out["d_fake"].item() < 1
 
 
 def test_wgan_clips_every_critic_parameter_including_normalisation():
@@ -159,8 +164,10 @@ def test_wgan_schedule_warm_start_then_n_critic():
 def test_wgan_gp_refuses_batch_norm_and_logs_penalty_and_norms():
     with pytest.raises(ValueError, match="critic_norm=batch"):
         build("wgan-gp", critic_norm="batch")
-    out = build("wgan-gp", critic_norm="layer").train_step(batch(), None)
-    assert out["gp"].item() >= 0 and out["grad_norm"].item() > 0
+    out = build("wgan-gp", critic_norm="layer", gp_lambda=10.0).train_step(batch(), None)
+    # loss_d = E[D(fake)] - E[D(real)] + lambda GP, and the estimate of W is the gap's negative
+    assert out["loss_d"].item() == pytest.approx(-out["wasserstein"].item() + 10.0 * out["gp"].item(), rel=1e-5)
+    assert out["gp"].item() > 1e-3 and out["grad_norm"].item() > 1e-3
 
 
 def test_cgan_generator_follows_the_requested_label():

@@ -81,6 +81,13 @@ CASES = {
     "rmsprop": (lambda ps: RMSprop(ps, lr=0.01), lambda n: rmsprop_reference(n, 0.01)),
     "rmsprop momentum weight_decay": (lambda ps: RMSprop(ps, lr=0.01, momentum=0.5, weight_decay=0.1),
                                       lambda n: rmsprop_reference(n, 0.01, momentum=0.5, weight_decay=0.1)),
+    # With eps ~ 0, Adam and RMSprop do not see a gradient's per-coordinate scale, and on this
+    # quadratic loss weight decay only rescales it (g + wd p = (2C + wd) p): a large eps makes
+    # the step depend on the scale, so the decay's sign shows.
+    "adam weight_decay large eps": (lambda ps: Adam(ps, lr=0.01, eps=1.0, weight_decay=0.5),
+                                    lambda n: adam_reference(n, 0.01, eps=1.0, weight_decay=0.5)),
+    "rmsprop weight_decay large eps": (lambda ps: RMSprop(ps, lr=0.01, eps=1.0, weight_decay=0.5),
+                                       lambda n: rmsprop_reference(n, 0.01, eps=1.0, weight_decay=0.5)),
 }
 
 

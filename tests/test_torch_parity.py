@@ -109,3 +109,47 @@ def test_dcgan_and_vae_training_steps_follow_pytorch_step_for_step():
         step_ours, step_theirs = bench.workload_fns(name, 8, ours, theirs)
         for _ in range(3):
             assert float(step_ours().item()) == pytest.approx(float(step_theirs().item()), rel=1e-4)
+
+
+def test_norms_with_random_affine_parameters():
+    # weight and bias drawn at random, not the initial 1 and 0 (with which a swap or a drop
+    # of either cannot show)
+    import torch
+    tf = torch.nn.functional
+    rng = np.random.default_rng(5)
+    x, w, b = rng.standard_normal((3, 4, 5, 6)) * 2 + 1, rng.standard_normal(4), rng.standard_normal(4)
+    (mx, mw, mb), (tx, tw, tb) = _both(x, w, b)
+    _compare(F.instance_norm(mx, mw, mb), tf.instance_norm(tx, weight=tw, bias=tb), [mx, mw, mb], [tx, tw, tb])
+    (mx, mw, mb), (tx, tw, tb) = _both(x, w, b)
+    _compare(F.batch_norm(mx, None, None, mw, mb, training=True),
+             tf.batch_norm(tx, None, None, tw, tb, training=True), [mx, mw, mb], [tx, tw, tb])
+    lw, lb = rng.standard_normal((5, 6)), rng.standard_normal((5, 6))
+    (mx, mw, mb), (tx, tw, tb) = _both(x, lw, lb)
+    _compare(F.layer_norm(mx, (5, 6), mw, mb), tf.layer_norm(tx, (5, 6), tw, tb), [mx, mw, mb], [tx, tw, tb])
+    rm, rv = rng.standard_normal(4), rng.uniform(0.5, 2.0, 4)
+    (mx, mw, mb), (tx, tw, tb) = _both(x, w, b)
+    _compare(F.batch_norm(mx, mg.tensor(rm), mg.tensor(rv), mw, mb, training=False),
+             tf.batch_norm(tx, torch.tensor(rm), torch.tensor(rv), tw, tb, training=False), [mx, mw, mb], [tx, tw, tb])
+
+
+@pytest.mark.parametrize("slope", [0.2, 0.01, 1.5, -0.3])
+def test_leaky_relu_on_both_sides(slope):
+    import torch
+    x = np.random.default_rng(6).standard_normal((4, 5)) * 2
+    (mx,), (tx,) = _both(x)
+    _compare(F.leaky_relu(mx, slope), torch.nn.functional.leaky_relu(tx, slope), [mx], [tx])
+
+
+def test_elementwise_ops_and_losses():
+    import torch
+    tf = torch.nn.functional
+    rng = np.random.default_rng(7)
+    x, t = rng.standard_normal((4, 5)) * 3, rng.uniform(size=(4, 5))
+    for ours, theirs in [(F.softplus, tf.softplus), (F.sigmoid, torch.sigmoid), (F.tanh, torch.tanh),
+                         (lambda a: mg.ops.log_softmax(a, axis=1), lambda a: tf.log_softmax(a, dim=1)),
+                         (lambda a: F.mse_loss(a, mg.tensor(t)), lambda a: tf.mse_loss(a, torch.tensor(t))),
+                         (lambda a: F.l1_loss(a, mg.tensor(t)), lambda a: tf.l1_loss(a, torch.tensor(t))),
+                         (lambda a: F.cross_entropy(a, np.array([0, 4, 2, 1])),
+                          lambda a: tf.cross_entropy(a, torch.tensor([0, 4, 2, 1])))]:
+        (mx,), (tx,) = _both(x)
+        _compare(ours(mx), theirs(tx), [mx], [tx])
