@@ -162,7 +162,7 @@ MUTATIONS = [
         "y = mg.zeros(n, self.n_classes, h, w, device=self.device)"), GAN,
       "D never sees the label: a conditional GAN in name only"),
     m("cgan-generator-ignores-labels", "minigen/models/cgan.py", (
-        "return self.G(mg.cat([z, y], axis=1))", "return self.G(mg.cat([z, y * 0], axis=1))"), GAN),
+        "return (G or self.G)(mg.cat([z, y], axis=1))", "return (G or self.G)(mg.cat([z, y * 0], axis=1))"), GAN),
     m("cyclegan-critic-targets-swapped", "minigen/models/cyclegan.py", (
         "0.5 * (lsgan_loss(critic(real), 1.0) + lsgan_loss(critic(fake), 0.0))",
         "0.5 * (lsgan_loss(critic(real), 0.0) + lsgan_loss(critic(fake), 1.0))"), CYCLE),
