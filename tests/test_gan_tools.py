@@ -198,3 +198,94 @@ def test_ema_state_dict_round_trip_and_mismatch():
     np.testing.assert_array_equal(other.module[0].weight.numpy(), ema.module[0].weight.numpy())
     with pytest.raises(ValueError, match="not the model"):
         ema.update_parameters(nn.Linear(3, 4))
+
+
+# ----------------------------------------------------------------------------- in the GAN models
+
+from minigen.models import get_model_class  # noqa: E402
+from minigen.models.dcgan import hinge_losses  # noqa: E402
+
+TINY = {"g_width": 8, "d_width": 8, "nz": 8, "eval_samples": 200}
+
+
+def _gan(name="dcgan", **options):
+    cls = get_model_class(name)
+    mg.manual_seed(0)
+    return cls({**cls.resolve_settings(options), **TINY}, image_shape=(1, 28, 28))
+
+
+def _batch(n=8, seed=0):
+    return mg.tensor(np.random.default_rng(seed).uniform(-1, 1, (n, 1, 28, 28)).astype(np.float32))
+
+
+def test_recipes_put_their_settings_in_place_of_the_defaults():
+    cls = get_model_class("dcgan")
+    radford = cls.resolve_settings({"recipe": "radford"})
+    assert radford["lr"] == 2e-4 and radford["beta1"] == 0.5 and radford["loss"] == "bce"
+    assert cls.resolve_settings({"recipe": "radford", "lr": 1e-3})["lr"] == 1e-3  # the user's own win
+    for name, recipe in (("wgan", "arjovsky"), ("wgan-gp", "gulrajani"), ("cgan", "radford")):
+        assert recipe in get_model_class(name).recipes
+    with pytest.raises(ValueError, match="recipe='bogus'.*radford"):
+        cls.resolve_settings({"recipe": "bogus"})
+
+
+def test_hinge_losses_in_closed_form():
+    r, f = np.array([2.0, 0.5, -1.0]), np.array([-3.0, 0.0, 1.5])
+    want = np.maximum(0, 1 - r).mean() + np.maximum(0, 1 + f).mean()  # (0 + .5 + 2)/3 + (0 + 1 + 2.5)/3
+    assert hinge_losses(mg.tensor(r), mg.tensor(f)).item() == pytest.approx(want, rel=1e-12)
+    model = _gan(loss="hinge")
+    assert model.generator_loss(mg.tensor(f)).item() == pytest.approx(-f.mean())
+    with pytest.raises(ValueError, match="loss='l2'"):
+        _gan(loss="l2")
+
+
+def test_spectral_norm_setting_normalises_every_critic_convolution():
+    model = _gan(spectral_norm=True)
+    convs = [m for m in model.D.modules() if type(m).__name__ == "Conv2d"]
+    assert convs and all("weight_orig" in dict(m.named_parameters()) for m in convs)
+    model.train_step(_batch(), None)
+    state = model.state_dict()
+    other = _gan(spectral_norm=True)
+    other.load_state_dict(state)  # a checkpoint of such a model loads into a fresh one
+    np.testing.assert_array_equal(other.D[0].weight_u.numpy(), model.D[0].weight_u.numpy())
+    with pytest.raises(ValueError, match="spectral_norm='yes'"):
+        _gan(spectral_norm="yes")
+
+
+def test_augment_setting_shows_d_augmented_images_only_while_training():
+    model = _gan(augment="translation+cutout")
+    x = _batch()
+    a, b = model.critic(x).numpy(), model.critic(x).numpy()
+    assert not np.allclose(a, b)  # fresh shifts and holes each call
+    model.D.eval()
+    np.testing.assert_array_equal(model.critic(x).numpy(), model.D(x).numpy())
+    with pytest.raises(ValueError, match="policy 'zoom'"):
+        _gan(augment="zoom")
+
+
+def test_ema_setting_samples_from_the_moving_average_of_g():
+    model = _gan(ema=0.9)
+    assert model.sampler() is model.G_ema.module and "G_ema" in model.networks
+    for seed in range(3):
+        model.train_step(_batch(seed=seed), None)
+    assert int(model.G_ema.n_averaged.numpy()) == 3
+    g, g_ema = model.G.state_dict(), model.G_ema.module.state_dict()
+    assert not np.allclose(g["0.weight"], g_ema["0.weight"])  # an average, not a copy
+    z = model.sample_noise(4)
+    model.G_ema.module.eval()
+    with mg.no_grad():
+        want = model.G_ema.module(mg.tensor(z)).numpy()
+    np.testing.assert_allclose(model.sample(4).numpy(), want, rtol=1e-6)
+    plain = _gan()
+    assert plain.G_ema is None and plain.sampler() is plain.G
+    with pytest.raises(ValueError, match="ema=1"):
+        _gan(ema=1)
+
+
+def test_cgan_ema_samples_follow_the_label():
+    model = _gan("cgan", ema=0.5)
+    for seed in range(2):
+        model.train_step(_batch(seed=seed), np.arange(8) % 10)
+    a = model.sample_labels([3], 2).numpy()
+    b = model.sample_labels([7], 2).numpy()
+    assert not np.allclose(a, b)

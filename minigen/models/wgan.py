@@ -64,8 +64,12 @@ def gradient_penalty(critic, real, fake, eps):
 @register_model
 class WGAN(GANModel):
     name = "wgan"
-    defaults = {**GANModel.common_defaults, "lr": 5e-5, "steps": 5000, "n_critic": 5,
-                "clip": 0.01, "warm_start": 25, "critic_norm": "batch"}
+    # The reference code's settings; ``recipe=minigen`` (default): what drew digits within
+    # 10 CPU minutes (benchmarks/RESULTS.md, "GAN recipe").
+    recipes = {"arjovsky": {"lr": 5e-5, "n_critic": 5, "clip": 0.01, "warm_start": 25,
+                            "critic_norm": "batch", "steps": 5000}}
+    recipes["minigen"] = dict(recipes["arjovsky"])
+    defaults = {**GANModel.common_defaults, "recipe": "minigen", **recipes["minigen"]}
 
     def build(self):
         self.n_critic = positive_int(self.config, "n_critic")
@@ -130,16 +134,24 @@ class WGAN(GANModel):
 @register_model
 class WGANGP(WGAN):
     name = "wgan-gp"
-    defaults = {**GANModel.common_defaults, "lr": 1e-4, "steps": 5000, "n_critic": 5,
-                "gp_lambda": 10.0, "warm_start": 0, "critic_norm": "none"}
+    # Gulrajani et al.'s settings (their Algorithm 1); ``recipe=minigen`` (default): what drew
+    # digits within 10 CPU minutes (benchmarks/RESULTS.md, "GAN recipe").
+    recipes = {"gulrajani": {"lr": 1e-4, "beta1": 0.0, "beta2": 0.9, "n_critic": 5, "gp_lambda": 10.0,
+                             "critic_norm": "none", "steps": 5000}}
+    recipes["minigen"] = dict(recipes["gulrajani"])
+    defaults = {**GANModel.common_defaults, "recipe": "minigen", "warm_start": 0, **recipes["minigen"]}
 
     def make_optimizers(self):
         self.gp_lambda = check_positive(self.config, "gp_lambda")
         if self.config.get("critic_norm", "none") == "batch":
             raise ValueError("--set critic_norm=batch: WGAN-GP's penalty is per sample and batch norm "
                              "mixes the samples of a batch; use none or layer (Gulrajani et al., sec. 4)")
-        self.optimizers = {"G": Adam(self.G.parameters(), lr=self.lr(), betas=(0.0, 0.9)),
-                           "D": Adam(self.D.parameters(), lr=self.lr(), betas=(0.0, 0.9))}
+        betas = tuple(self.config.get(k, d) for k, d in (("beta1", 0.0), ("beta2", 0.9)))
+        for key, b in zip(("beta1", "beta2"), betas):
+            if isinstance(b, bool) or not isinstance(b, (int, float)) or not 0 <= b < 1:
+                raise ValueError(f"--set {key}={b!r}: expected a number in [0, 1)")
+        self.optimizers = {"G": Adam(self.G.parameters(), lr=self.lr(), betas=betas),
+                           "D": Adam(self.D.parameters(), lr=self.lr(), betas=betas)}
 
     def critic_penalty(self, real, fake):
         eps = mg.rand(real.shape[0], 1, 1, 1, device=self.device)
