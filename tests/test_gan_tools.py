@@ -289,3 +289,25 @@ def test_cgan_ema_samples_follow_the_label():
     a = model.sample_labels([3], 2).numpy()
     b = model.sample_labels([7], 2).numpy()
     assert not np.allclose(a, b)
+
+
+def test_projection_critic_is_psi_of_phi_plus_the_label_inner_product():
+    """D(x, y) = psi(phi(x)) + sum over (C, H, W) of embed(y) * phi(x), computed by hand from
+    the network's own layers; and the embedding is one of D's parameters (D's optimizer moves
+    it, frozen(D) freezes it)."""
+    from minigen.models.cgan import one_hot
+    model = _gan("cgan", critic="projection")
+    model.D.eval()
+    x = _batch(5)
+    y = one_hot(np.array([1, 4, 4, 0, 9]), 10)
+    with mg.no_grad():
+        phi = model.D.net[:-1](x).numpy()
+        psi = model.D.net[-1](mg.tensor(phi)).numpy().reshape(5)
+        emb = model.D.embed.weight.numpy()           # (2d*7*7, classes), PyTorch's Linear layout
+        inner = np.einsum("nk,kj,nj->n", y.numpy(), emb.T, phi.reshape(5, -1))
+        got = model.critic(x, y).numpy().reshape(5)
+    np.testing.assert_allclose(got, psi + inner, rtol=1e-5, atol=1e-6)
+    d_params = {id(p) for g in model.optimizers["D"].param_groups for p in g["params"]}
+    assert id(model.D.embed.weight) in d_params
+    with pytest.raises(ValueError, match="critic='attention'"):
+        _gan("cgan", critic="attention")

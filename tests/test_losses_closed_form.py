@@ -151,8 +151,10 @@ class Recorder(nn.Module):
 
 
 def test_cgan_critic_sees_the_label_planes_of_the_batch():
-    """D's input is [x, onehot(y) broadcast over H x W], for the real and the fake half alike."""
-    model = gan("cgan", classes=10)
+    """D's input is [x, onehot(y) broadcast over H x W], for the real and the fake half alike
+    (the concatenating critic of Mirza & Osindero; the projection critic is checked in
+    tests/test_gan_tools.py)."""
+    model = gan("cgan", classes=10, critic="concat")
     stub_gan(model)
     model.D = Recorder()
     labels = np.array([3, 0, 9, 3, 5, 1])
@@ -164,8 +166,9 @@ def test_cgan_critic_sees_the_label_planes_of_the_batch():
         np.testing.assert_array_equal(x[:, 1:], planes)
 
 
-def test_cgan_critic_output_changes_with_the_label_alone():
-    model = gan("cgan", classes=10)
+@pytest.mark.parametrize("critic", ["concat", "projection"])
+def test_cgan_critic_output_changes_with_the_label_alone(critic):
+    model = gan("cgan", classes=10, critic=critic)
     x = mg.tensor(images(4, -1, 1, 3))
     a = model.critic(x, one_hot(np.array([0, 1, 2, 3]), 10)).numpy()
     b = model.critic(x, one_hot(np.array([7, 8, 9, 4]), 10)).numpy()

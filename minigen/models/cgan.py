@@ -4,7 +4,15 @@
     D(x, y): [x, onehot(y) broadcast to H x W] (N, C + K, H, W) -> the DCGAN discriminator
 
 so D judges whether x is a real image *of class y*, and G must make the digit it is asked
-for. Losses and schedule are DCGAN's (``dcgan.py``), with y the batch's labels for the real
+for. ``--set critic=projection`` (the minigen recipe's default) lets the label act at D's end
+instead, the projection discriminator of Miyato & Koyama (2018):
+
+    D(x, y) = psi(phi(x)) + < embed(y), phi(x) >
+
+with phi(x) D's last feature map (N, 2d, 7, 7), psi D's final layer and embed(y) a learned
+(2d, 7, 7) map per class. It is the form the optimal critic's logit takes when the classes'
+densities are log-linear in phi, and it asks far less of D than discovering, from ten
+constant input planes, that the label matters. Losses and schedule are DCGAN's (``dcgan.py``), with y the batch's labels for the real
 images and, for the fakes, the same labels (so both halves of D's batch share one class mix).
 
 ``minigen sample RUN --labels 0..9`` draws one row per requested digit.
@@ -12,11 +20,30 @@ images and, for the fakes, the same labels (so both halves of D's batch share on
 import numpy as np
 
 import minigen as mg
-from minigen import backend
+from minigen import backend, nn
 
 from .base import register_model
+from . import gan_nets
 from .dcgan import DCGAN
 from .gan import FIXED_NOISE_SEED, positive_int
+
+CRITICS = ("concat", "projection")
+
+
+class ProjectionCritic(nn.Module):
+    """D(x, y) = psi(phi(x)) + <embed(y), phi(x)>: ``net``'s layers but the last are phi, its
+    last layer psi; ``embed`` maps a one-hot label to a map the shape of phi(x)."""
+
+    def __init__(self, net, n_classes):
+        super().__init__()
+        self.net = net
+        side = net[-1].kernel_size[0]
+        self.embed = nn.Linear(n_classes, net[-1].in_channels * side * side, bias=False)
+
+    def forward(self, x, y_onehot):
+        features = self.net[:-1](x)
+        inner = (features * self.embed(y_onehot).reshape(features.shape)).sum(axis=(1, 2, 3))
+        return self.net[-1](features) + inner.reshape(x.shape[0], 1, 1, 1)
 
 
 def one_hot(labels, k, device="cpu"):
@@ -30,12 +57,26 @@ def one_hot(labels, k, device="cpu"):
 @register_model
 class ConditionalDCGAN(DCGAN):
     name = "cgan"
-    defaults = {**DCGAN.defaults, "classes": 10}
+    recipes = {"radford": {**DCGAN.recipes["radford"], "critic": "concat"},
+               "minigen": {**DCGAN.recipes["minigen"], "critic": "projection"}}
+    defaults = {**DCGAN.defaults, **recipes["minigen"], "classes": 10}
     grid = (100, 10)  # the training sample grids: ten rows, one digit each
 
     def build(self):
         self.n_classes = positive_int(self.config, "classes")
+        self.critic_kind = self.config.get("critic", "concat")
+        if self.critic_kind not in CRITICS:
+            raise ValueError(f"--set critic={self.critic_kind!r}: expected one of {', '.join(CRITICS)}")
         super().build()
+
+    def make_critic(self, channels, size):
+        if self.critic_kind == "concat":
+            return super().make_critic(channels, size)
+        net = gan_nets.discriminator(channels, size, positive_int(self.config, "d_width"),
+                                     norm=self.config.get("critic_norm", self.critic_norm))
+        critic = ProjectionCritic(net, self.n_classes)
+        nn.init.normal_(critic.embed.weight, 0.0, 0.02)  # DCGAN's scale, as D's own weights
+        return critic
 
     def batch_labels(self, labels):
         if labels is None:
@@ -50,6 +91,8 @@ class ConditionalDCGAN(DCGAN):
         return self.generate(z, labels, self.sampler())
 
     def critic(self, x, labels=None):
+        if self.critic_kind == "projection":
+            return self.D(self.augmented(x), labels)
         n, _, h, w = x.shape
         y = labels.reshape(n, self.n_classes, 1, 1) * mg.ones(n, self.n_classes, h, w, device=self.device)
         return self.D(mg.cat([self.augmented(x), y], axis=1))  # the label planes are not augmented

@@ -68,8 +68,7 @@ class GANModel(GenerativeModel):
         self.nz = positive_int(self.config, "nz")
         self.eval_samples = positive_int(self.config, "eval_samples")
         self.G = gan_nets.generator(self.nz + self.n_classes, c, h, positive_int(self.config, "g_width"))
-        self.D = gan_nets.discriminator(c + self.n_classes, h, positive_int(self.config, "d_width"),
-                                        norm=self.config.get("critic_norm", self.critic_norm))
+        self.D = self.make_critic(c, h)
         init.dcgan_init_(self.G)
         init.dcgan_init_(self.D)
         self.networks = {"G": self.G, "D": self.D}
@@ -111,6 +110,11 @@ class GANModel(GenerativeModel):
     def sampler(self):
         """The generator samples come from: the moving average when there is one."""
         return self.G_ema.module if self.G_ema is not None else self.G
+
+    def make_critic(self, channels, size):
+        """D for images of ``channels`` x ``size`` x ``size`` (cgan adds its label planes)."""
+        return gan_nets.discriminator(channels + self.n_classes, size, positive_int(self.config, "d_width"),
+                                      norm=self.config.get("critic_norm", self.critic_norm))
 
     def lr(self):
         return check_positive(self.config, "lr")
