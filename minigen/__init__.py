@@ -23,6 +23,6 @@ from .backend import cuda_is_available, device
 from . import cuda
 from .profiler import profile
 from .serialization import save, load
-from . import nn, optim  # noqa: E402  (mg.nn.Linear works after import minigen as mg)
+from . import nn, optim, utils  # noqa: E402  (mg.nn.Linear works after import minigen as mg)
 
 __version__ = "0.1.0"

@@ -18,11 +18,12 @@ from .folders import load_image_folder, read_image
 from .grid import make_grid, save_image_grid
 from .idx import read_idx
 from .loader import DataLoader
+from .tensor_dataset import TensorDataset
 from .paths import data_root
 from .transforms import (binarize, compose, from_symmetric, pad_to, to_symmetric, to_uint8,
                          to_unit)
 
 __all__ = ["CorruptDataError", "DataLoader", "Dataset", "available_datasets", "binarize",
            "compose", "data_root", "from_symmetric", "load_dataset", "load_image_folder",
-           "make_grid", "pad_to", "read_idx", "read_image", "save_image_grid", "to_symmetric",
+           "make_grid", "pad_to", "read_idx", "read_image", "save_image_grid", "TensorDataset", "to_symmetric",
            "to_uint8", "to_unit"]
