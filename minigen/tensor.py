@@ -56,15 +56,22 @@ class set_grad_enabled:
 
 
 class no_grad(set_grad_enabled):
-    """``with mg.no_grad():`` runs ops without recording a graph (evaluation, updates)."""
+    """``with mg.no_grad():`` runs ops without recording a graph (evaluation, updates);
+    ``@mg.no_grad()`` and ``@mg.no_grad`` decorate a function, as in PyTorch."""
+    mode = False
 
-    def __init__(self):
-        super().__init__(False)
+    def __new__(cls, func=None):
+        if callable(func):  # @mg.no_grad without parentheses
+            return set_grad_enabled(cls.mode)(func)
+        return super().__new__(cls)
+
+    def __init__(self, func=None):
+        super().__init__(type(self).mode)
 
 
-class enable_grad(set_grad_enabled):
-    def __init__(self):
-        super().__init__(True)
+class enable_grad(no_grad):
+    """``with mg.enable_grad():`` records a graph again inside a ``no_grad`` block."""
+    mode = True
 
 
 # ----------------------------------------------------------------------------- dtypes

@@ -75,6 +75,13 @@ def test_no_grad_works_as_a_decorator():
     assert (x * 2).requires_grad  # the mode is restored after the call
 
 
+def test_no_grad_works_as_a_decorator_without_parentheses():
+    @mg.no_grad
+    def double(t):
+        return t * 2
+    assert not double(mg.randn(3, requires_grad=True)).requires_grad
+
+
 def test_enable_grad_and_set_grad_enabled_work_as_decorators():
     @mg.enable_grad()
     def f(t):
