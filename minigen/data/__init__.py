@@ -3,7 +3,7 @@
     from minigen.data import load_dataset, DataLoader, to_symmetric, save_image_grid
 
     ds = load_dataset()                                 # 4,500 MNIST digits, offline
-    loader = DataLoader(ds, batch_size=64, transform=to_symmetric)
+    loader = DataLoader(ds, batch_size=64, shuffle=True, transform=to_symmetric)
     for images, labels in loader:                       # images: Tensor (64, 1, 28, 28)
         ...
     save_image_grid(images, "real.png")
