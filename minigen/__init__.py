@@ -10,18 +10,19 @@ The engine in one screen:
 """
 from .tensor import (Tensor, Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                      float16, float32, float64, int32, int64, bool_)
-from .creation import tensor, zeros, ones, full, zeros_like, ones_like, arange
-from .random import manual_seed, randn, rand, randint, randperm
+from .creation import tensor, zeros, ones, full, full_like, zeros_like, ones_like, arange
+from .random import manual_seed, randn, rand, randint, randperm, randn_like, rand_like, normal
 from .autograd import grad, backward
 from .ops import (add, sub, mul, div, pow, neg, matmul, exp, log, sqrt, abs, tanh, sigmoid,
                   relu, leaky_relu, softplus, clamp, clip, maximum, minimum, where, sum, mean,
-                  var, max, min, logsumexp, log_softmax, softmax, reshape, transpose, swapaxes,
-                  flatten, squeeze, unsqueeze, broadcast_to, sum_to, getitem, cat, stack, pad,
-                  cast, to_device)
+                  var, max, min, argmax, argmin, logsumexp, log_softmax, softmax, reshape,
+                  transpose, permute, swapaxes, flatten, squeeze, unsqueeze, broadcast_to, sum_to,
+                  getitem, cat, stack, pad, cast, to_device, clone)
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
-from .backend import cuda_is_available
+from .backend import cuda_is_available, device
+from . import cuda
 from .profiler import profile
 from .serialization import save, load
-from . import nn, optim  # noqa: E402  (mg.nn.Linear works after import minigen as mg)
+from . import nn, optim, utils  # noqa: E402  (mg.nn.Linear works after import minigen as mg)
 
 __version__ = "0.1.0"

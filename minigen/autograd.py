@@ -10,6 +10,14 @@ Three questions every student asks, answered here:
 * **Why do gradients accumulate?** ``y = x * x`` uses ``x`` twice; by the multivariate
   chain rule dy/dx is the sum of both paths. ``leaf.grad`` accumulates across backward
   calls for the same reason, which is why optimizers call ``zero_grad`` each step.
+* **Why zeros, not None, for a parameter with a zero derivative?** A leaf that the graph
+  reaches (through a Function that recorded it as needing a gradient) gets a gradient even
+  when every path to it carries a zero derivative (leaky-ReLU's slope in a gradient
+  penalty, say): its derivative is zero, not undefined, and PyTorch gives zeros too. It
+  matters to optimizers: Adam moves a parameter whose gradient is zero (momentum) and
+  skips one whose gradient is None. Backwards are linear in their incoming gradient, so
+  zeros are tracked as a mark and never pushed through a backward. A parameter that did
+  not require grad when the forward ran (``frozen``) is not reached and keeps None.
 * **What does ``create_graph`` do?** It runs each Function's backward with recording on.
   Backwards are written with Tensor ops, so the gradients come out as ordinary graph
   nodes that can be differentiated again (WGAN-GP needs this).
@@ -100,6 +108,16 @@ def run_backward(roots, grads, retain_graph, create_graph, targets=None):
 
     pending = {}   # Function -> list of gradients, one per output
     results = {}   # id(tensor) -> (tensor, gradient) for leaves / targets
+    zero_reached = {}   # id(tensor) -> tensor: leaves / targets reached with a zero derivative
+    zero_functions = set()  # Functions whose outputs were reached, all with zero derivative
+
+    def reach_with_zero(x):
+        if x._creator is None and not x.requires_grad:
+            return
+        if (target_ids is None and x._creator is None) or (target_ids is not None and id(x) in target_ids):
+            zero_reached[id(x)] = x
+        if x._creator is not None:
+            zero_functions.add(x._creator)
 
     def deliver(x, g):
         key = id(x)
@@ -117,8 +135,15 @@ def run_backward(roots, grads, retain_graph, create_graph, targets=None):
         for fn in order:
             if needed is not None and fn not in needed:
                 continue
+            recorded_needs = fn.needs_input_grad
+            wants = recorded_needs if needed is None else tuple(
+                x.requires_grad and (id(x) in target_ids or x._creator in needed) for x in fn.inputs)
             gys = pending.pop(fn, None)
             if gys is None:
+                if fn in zero_functions:  # zero in, zero out: pass the mark on
+                    for x, want, recorded in zip(fn.inputs, wants, recorded_needs):
+                        if want and recorded:
+                            reach_with_zero(x)
                 continue
             _check_versions(fn)
             for i, g in enumerate(gys):
@@ -129,11 +154,8 @@ def run_backward(roots, grads, retain_graph, create_graph, targets=None):
                 out = fn._outputs[i]()
                 if out is not None and out._retains_grad:
                     out.grad = gys[i] if create_graph else gys[i].detach()
-            recorded_needs = fn.needs_input_grad
             if needed is not None:  # skip gradients no target needs, for this call only
-                fn.needs_input_grad = tuple(
-                    x.requires_grad and (id(x) in target_ids or x._creator in needed)
-                    for x in fn.inputs)
+                fn.needs_input_grad = wants
             prof = profiler.active()
             if prof is not None:
                 prof.start()
@@ -145,13 +167,18 @@ def run_backward(roots, grads, retain_graph, create_graph, targets=None):
                     prof.stop(type(fn).__name__, "backward")
             if not isinstance(gxs, tuple):
                 gxs = (gxs,)
-            for x, gx in zip(fn.inputs, gxs):
-                if gx is not None and x.requires_grad and (needed is None or id(x) in target_ids
-                                                            or x._creator in needed):
+            for x, gx, want, recorded in zip(fn.inputs, gxs, wants, recorded_needs):
+                if gx is not None and x.requires_grad and want:
                     if gx.shape != x.shape:
                         raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of "
                                            f"shape {gx.shape} for an input of shape {x.shape}")
                     deliver(x, gx)
+                elif want and recorded:  # in the graph, derivative zero
+                    reach_with_zero(x)
+        for key, x in zero_reached.items():
+            if key not in results:
+                xp = backend.get_array_module(x.data)
+                results[key] = (x, Tensor(xp.zeros(x.shape, dtype=x.dtype)))
     if not retain_graph:
         # Freed only now: a Function whose backward uses its output (exp, tanh) needs that
         # output alive, and it is its consumer that holds it.

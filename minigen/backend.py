@@ -43,6 +43,26 @@ def cuda_is_available():
         return False
 
 
+class device(str):
+    """A device, PyTorch's ``torch.device``: ``mg.device("cuda")``, ``mg.device("cuda:0")``,
+    ``mg.device("cpu")``. It *is* the string ``"cpu"`` or ``"cuda"`` (a str subclass), so it
+    goes wherever a device name does and compares equal to one; ``.type`` and ``.index``
+    are PyTorch's attributes. minigen uses one GPU, so ``"cuda:N"`` means ``"cuda"``."""
+
+    def __new__(cls, spec, index=None):
+        text = str(spec)
+        kind, _, number = text.partition(":")
+        if kind not in DEVICES or (number and not number.isdigit()):
+            raise ValueError(f"device={text!r} is not a device minigen knows; expected 'cpu' or 'cuda'")
+        obj = super().__new__(cls, kind)
+        obj.type = kind
+        obj.index = int(number) if number else index
+        return obj
+
+    def __repr__(self):
+        return f"device(type='{self.type}')"
+
+
 def check_device(device):
     """Validate a device name and, for ``"cuda"``, that CuPy and a GPU exist.
 
@@ -50,7 +70,7 @@ def check_device(device):
     """
     if device is None:
         return "cpu"
-    device = str(device)
+    device = str.__str__(device) if isinstance(device, str) else str(device)
     if device.startswith("cuda:"):  # accept PyTorch's "cuda:0"
         device = "cuda"
     if device not in DEVICES:

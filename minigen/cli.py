@@ -109,6 +109,45 @@ def _write_grid(images, out, nrow, value_range):
         raise UserError(f"--out {out}: cannot write the image ({exc.strerror or exc})") from None
 
 
+def _is_export(out):
+    """--out DIR/ (one PNG per image) or --out FILE.npz: samples for other tools, not a grid."""
+    from pathlib import Path
+    return out is not None and (out.endswith(("/", "\\")) or Path(out).is_dir() or out.lower().endswith(".npz"))
+
+
+def _export_samples(model, n, out):
+    """Write n samples as uint8 images: DIR/000000.png, ... (the layout FID tools such as
+    pytorch-fid and clean-fid read) or FILE.npz holding ``arr_0`` (N, H, W, C) uint8 (the
+    layout of OpenAI's evaluation suite). Drawn in chunks of 250 to bound memory."""
+    from pathlib import Path
+    import numpy as np
+    import minigen as mg
+    from .data.transforms import to_uint8
+    from .training.export import save_images_as_pngs
+    low, high = model.value_range
+    chunks = []
+    with mg.no_grad():
+        for start in range(0, n, 250):
+            count = min(250, n - start)
+            images = model.sample(count)
+            images = images.numpy() if hasattr(images, "numpy") else np.asarray(images)
+            if len(images) != count:  # the autoencoder's "sample" is inputs beside reconstructions
+                raise UserError(f"--out {out}: the {model.name!r} model does not draw new samples "
+                                "(its sample grid pairs inputs with reconstructions); export a "
+                                "generative model's run")
+            chunks.append(to_uint8((images - low) / (high - low)))
+    images = np.concatenate(chunks).transpose(0, 2, 3, 1)          # (N, H, W, C)
+    try:
+        if out.lower().endswith(".npz"):
+            np.savez(out, arr_0=images)
+        else:
+            save_images_as_pngs(images, Path(out))
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write the samples ({exc.strerror or exc})") from None
+    print(f"wrote {n} samples to {out}")
+    return 0
+
+
 def _cmd_sample(args):
     from .training import TrainingError
     from .training.loop import load_run
@@ -117,7 +156,10 @@ def _cmd_sample(args):
         raise UserError(f"--n {args.n}: expected a positive number of images")
     if args.nrow < 1:
         raise UserError(f"--nrow {args.nrow}: expected a positive number of images per row")
-    if args.out is not None:
+    export = _is_export(args.out)
+    if export:
+        _check_path_argument("--out", args.out)
+    elif args.out is not None:
         _check_image_out(args.out)
     try:
         model, _, run = load_run(args.run, args.device)
@@ -131,6 +173,10 @@ def _cmd_sample(args):
             raise UserError(f"--labels {args.labels}: the {model.name!r} model is not class-conditional "
                             "(train a cgan run for per-label samples)")
         view = "labels"
+    if export:
+        if view is not None:
+            raise UserError(f"--out {args.out}: exporting writes plain samples; --{view} makes a grid")
+        return _export_samples(model, args.n, args.out)
     out = args.out or str(run.path / f"{view or 'sample'}.png")
     with mg.no_grad():
         if view == "labels":
@@ -333,12 +379,15 @@ def build_parser():
                        epilog="Examples:\n  minigen sample runs/autoencoder --n 64 --out grid.png\n"
                               "  minigen sample runs/vae --reconstruct\n"
                               "  minigen sample runs/vae-2d --manifold --nrow 20\n"
-                              "  minigen sample runs/cgan --labels 0..9 --nrow 10",
+                              "  minigen sample runs/cgan --labels 0..9 --nrow 10\n"
+                              "  minigen sample runs/dcgan --n 1000 --out fid_samples/",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", metavar="RUN", help="a run directory")
     p.add_argument("--n", type=int, default=64, help="number of images (64)")
     p.add_argument("--nrow", type=int, default=8, help="images per row (8)")
-    p.add_argument("--out", help="output PNG (default RUN/sample.png, RUN/reconstruct.png, ...)")
+    p.add_argument("--out", help="output PNG grid (default RUN/sample.png, RUN/reconstruct.png, ...); "
+                                 "a folder DIR/ writes one PNG per image, FILE.npz one uint8 array "
+                                 "(arr_0, N x H x W x C), for FID tools")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     views = p.add_mutually_exclusive_group()
     views.add_argument("--reconstruct", action="store_true",

@@ -51,8 +51,18 @@ def ones(*shape, dtype=None, device="cpu", requires_grad=False):
 
 
 def full(shape, fill_value, dtype=None, device="cpu", requires_grad=False):
+    """``shape`` filled with ``fill_value``; without ``dtype``, the value's kind decides as in
+    PyTorch: bool -> bool, int -> int64, float -> float32."""
+    if dtype is None:
+        value = fill_value.item() if hasattr(fill_value, "item") else fill_value
+        dtype = (np.bool_ if isinstance(value, (bool, np.bool_)) else
+                 np.int64 if isinstance(value, (int, np.integer)) else np.float32)
     return _make(lambda xp, s, d: xp.full(s, fill_value, dtype=d), (shape,), dtype, device,
                  requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):

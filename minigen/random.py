@@ -58,6 +58,52 @@ def rand(*shape, dtype=None, device="cpu", requires_grad=False):
     return Tensor(data, requires_grad=requires_grad)
 
 
+def randn_like(t, dtype=None, requires_grad=False):
+    """N(0, 1) samples of ``t``'s shape, dtype and device."""
+    return randn(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+
+
+def rand_like(t, dtype=None, requires_grad=False):
+    """U[0, 1) samples of ``t``'s shape, dtype and device."""
+    return rand(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+
+
+def normal(mean, std, size=None, dtype=None, device="cpu", requires_grad=False):
+    """Samples from N(mean, std^2): ``normal(0.0, 1.0, size=(2, 3))``, or elementwise for
+    tensor ``mean``/``std`` (PyTorch's ``torch.normal``), in their shape, dtype and device."""
+    like = next((v for v in (mean, std) if isinstance(v, Tensor)), None)
+    if like is not None:
+        shape = np.broadcast_shapes(*(v.shape for v in (mean, std) if isinstance(v, Tensor)))
+        z = randn(shape, dtype=dtype or like.dtype, device=like.device)
+        m = mean.data if isinstance(mean, Tensor) else mean
+        s = std.data if isinstance(std, Tensor) else std
+        return Tensor((m + s * z.data).astype(z.dtype), requires_grad=requires_grad)
+    if size is None:
+        raise TypeError("normal: with float mean and std, pass size=")
+    z = randn(size, dtype=dtype, device=device)
+    return Tensor(z.data * z.dtype.type(std) + z.dtype.type(mean), requires_grad=requires_grad)
+
+
+def normal_(t, mean=0.0, std=1.0):
+    """In place: t ~ N(mean, std^2) (``t.normal_(0, 0.02)``; outside the graph, see fill_)."""
+    t._check_inplace("normal_")
+    draw = generator().normal(mean, std, size=t.shape)
+    t.data[...] = backend.to_device(np.asarray(draw, dtype=t.dtype), t.device)
+    return t._bump()
+
+
+def uniform_(t, a=0.0, b=1.0):
+    """In place: t ~ U(a, b)."""
+    t._check_inplace("uniform_")
+    draw = generator().uniform(a, b, size=t.shape)
+    t.data[...] = backend.to_device(np.asarray(draw, dtype=t.dtype), t.device)
+    return t._bump()
+
+
+# PyTorch's in-place random fills are Tensor methods; they live here beside the generator.
+Tensor.normal_, Tensor.uniform_ = normal_, uniform_
+
+
 def randint(low, high, shape, device="cpu"):
     """Integers uniformly in [low, high), int64."""
     data = generator(device).integers(low, high, size=_shape((shape,)), dtype=np.int64)

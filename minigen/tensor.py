@@ -12,6 +12,7 @@ The graph is built as the program runs (define-by-run): calling a Function on te
 that require gradients links its outputs to it. ``minigen.autograd`` walks that graph
 backwards.
 """
+import functools
 import weakref
 
 import numpy as np
@@ -43,24 +44,34 @@ class set_grad_enabled:
     def __exit__(self, *exc):
         _GradMode.enabled = self.prev
 
-    def __call__(self, func):  # also usable as a decorator
+    def __call__(self, func):
+        """Also a decorator: ``@mg.no_grad()`` runs every call of ``func`` in this mode."""
+        mode = self.mode
+
+        @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with self.__class__(self.mode):
+            with set_grad_enabled(mode):  # a fresh context per call: calls may nest or recurse
                 return func(*args, **kwargs)
-        wrapper.__name__, wrapper.__doc__ = func.__name__, func.__doc__
         return wrapper
 
 
 class no_grad(set_grad_enabled):
-    """``with mg.no_grad():`` runs ops without recording a graph (evaluation, updates)."""
+    """``with mg.no_grad():`` runs ops without recording a graph (evaluation, updates);
+    ``@mg.no_grad()`` and ``@mg.no_grad`` decorate a function, as in PyTorch."""
+    mode = False
 
-    def __init__(self):
-        super().__init__(False)
+    def __new__(cls, func=None):
+        if callable(func):  # @mg.no_grad without parentheses
+            return set_grad_enabled(cls.mode)(func)
+        return super().__new__(cls)
+
+    def __init__(self, func=None):
+        super().__init__(type(self).mode)
 
 
-class enable_grad(set_grad_enabled):
-    def __init__(self):
-        super().__init__(True)
+class enable_grad(no_grad):
+    """``with mg.enable_grad():`` records a graph again inside a ``no_grad`` block."""
+    mode = True
 
 
 # ----------------------------------------------------------------------------- dtypes
@@ -124,9 +135,9 @@ class Tensor:
     def ndim(self):
         return self.data.ndim
 
-    @property
-    def size(self):
-        return self.data.size
+    def size(self, dim=None):
+        """The shape (PyTorch's ``x.size()``), or the length of one dim: ``x.size(1)``."""
+        return self.shape if dim is None else self.shape[dim]
 
     @property
     def dtype(self):
@@ -134,7 +145,12 @@ class Tensor:
 
     @property
     def device(self):
-        return backend.device_of(self.data)
+        """A ``minigen.device``, equal to the string ``"cpu"`` or ``"cuda"``."""
+        return backend.device(backend.device_of(self.data))
+
+    @property
+    def is_cuda(self):
+        return backend.device_of(self.data) == "cuda"
 
     @property
     def is_leaf(self):
@@ -179,6 +195,29 @@ class Tensor:
     def tolist(self):
         return self.numpy().tolist()
 
+    # Python's conversions of a one-element tensor, as PyTorch: float(loss), int(n),
+    # f"{loss:.3f}", and np.asarray(t) / plt.imshow(t) through __array__.
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is "
+                               "ambiguous; use .any() or .all()")
+        return bool(self.item())
+
+    def __format__(self, spec):
+        if self.data.size == 1 and spec:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype)
+
     def detach(self):
         """A new Tensor sharing the data, cut off from the graph."""
         return Tensor(self.data)
@@ -197,34 +236,8 @@ class Tensor:
         self._retains_grad = True
         return self
 
-    def to(self, device=None, dtype=None):
-        """Copy to ``device`` ('cpu' or 'cuda') and/or cast to ``dtype``; differentiable."""
-        from .ops.shape import to_device, cast
-        out = self
-        if dtype is not None:
-            out = cast(out, dtype)
-        if device is not None:
-            out = to_device(out, device)
-        return out
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self):
-        return self.to("cuda")
-
-    def astype(self, dtype):
-        from .ops.shape import cast
-        return cast(self, dtype)
-
-    def float(self):
-        return self.astype(np.float32)
-
-    def double(self):
-        return self.astype(np.float64)
-
-    def long(self):
-        return self.astype(np.int64)
+    # ``to``, ``cpu``, ``cuda``, ``float``, ``double``, ``long`` and ``astype`` are differentiable
+    # ops (casts and device copies): they are attached in minigen/ops/__init__.py with the rest.
 
     # --- autograd -------------------------------------------------------------------
     def backward(self, grad=None, retain_graph=False, create_graph=False):
@@ -263,7 +276,7 @@ class Tensor:
 
     def fill_(self, value):
         self._check_inplace("fill_")
-        self.data.fill(value)
+        self.data.fill(self._value(value))
         return self._bump()
 
     def zero_(self):

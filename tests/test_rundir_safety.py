@@ -272,9 +272,10 @@ def test_sample_refuses_to_write_over_the_runs_own_files(tmp_path, capsys, targe
 
 def test_sample_refuses_a_non_image_extension(tmp_path, capsys):
     train(tiny(tmp_path, steps=2))
-    code, _, err = cli(capsys, "sample", tmp_path / "run", "--out", tmp_path / "grid.npz")
+    # (.npz and a folder are the sample exports of issue 15; other extensions are refused)
+    code, _, err = cli(capsys, "sample", tmp_path / "run", "--out", tmp_path / "grid.txt")
     assert code == 2 and one_line(err) and "expected an image file name" in err
-    assert not (tmp_path / "grid.npz").exists()
+    assert not (tmp_path / "grid.txt").exists()
 
 
 # --------------------------------------------------------------------- 7. a damaged metrics line

@@ -14,27 +14,34 @@ import numpy as np
 class DataLoader:
     """Iterate over ``(images, labels)`` batches of a dataset.
 
-    dataset:    a ``Dataset`` (``.images`` uint8 (N, C, H, W), ``.labels`` (N,) or None)
-                or a bare array of images.
-    batch_size: B, images per batch.
-    shuffle:    draw a fresh order each epoch (else 0, 1, ..., N-1 every epoch).
+    dataset:    a ``Dataset`` (``.images`` uint8 (N, C, H, W), ``.labels`` (N,) or None),
+                a bare array of images, or any PyTorch-style map-style data set: an object
+                with ``__len__`` and ``__getitem__(i)`` returning one sample, e.g. a
+                ``TensorDataset`` or a tuple ``(image, label)`` (see ``collate``).
+    batch_size: B, images per batch (PyTorch's default 1).
+    shuffle:    draw a fresh order each epoch (else 0, 1, ..., N-1 every epoch). Default
+                False, as in PyTorch: a training loop asks for shuffling explicitly.
     drop_last:  skip the last, smaller batch when B does not divide N, so every
                 batch has shape (B, C, H, W) (batch statistics stay comparable).
+                Default False, as in PyTorch.
     seed:       epoch e uses ``np.random.default_rng(seed + e)``.
     transform:  function applied to each NumPy batch, e.g. ``to_symmetric``;
                 None passes the stored uint8 pixels through.
     device:     "cpu" or "cuda": where the batch tensors are created.
     as_tensor:  False yields NumPy arrays instead of tensors (plotting, tests).
+    num_workers, pin_memory, collate_fn, persistent_workers: PyTorch's, accepted; batches
+                are assembled in this process (an in-memory batch is a copy, not worth a
+                worker), ``collate_fn`` replaces ``collate`` for map-style data sets.
 
     Each iteration yields ``images``, a ``minigen.Tensor`` of the transformed
-    batch, and ``labels``, an int64 array of shape (B,) on ``device`` (indices
-    need no gradient, so they stay plain arrays), or None for unlabelled data.
-    ``len(loader)`` is the number of batches per epoch: floor(N / B) with
+    batch, and ``labels``, an int64 ``Tensor`` of shape (B,) on ``device``, or None for
+    unlabelled data. ``len(loader)`` is the number of batches per epoch: floor(N / B) with
     ``drop_last``, else ceil(N / B).
     """
 
-    def __init__(self, dataset, batch_size, shuffle=True, drop_last=True, seed=0,
-                 transform=None, device="cpu", as_tensor=True):
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=0,
+                 transform=None, device="cpu", as_tensor=True, num_workers=0, pin_memory=False,
+                 collate_fn=None, persistent_workers=False, **ignored):
         images = getattr(dataset, "images", dataset)
         n = len(images)
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
@@ -53,6 +60,7 @@ class DataLoader:
         self.transform = transform
         self.device = device
         self.as_tensor = as_tensor
+        self.num_workers, self.pin_memory, self.collate_fn = num_workers, pin_memory, collate_fn
         self.epoch = 0   # the epoch being iterated (or the next one to start)
         self.batch = 0   # batches of that epoch already handed out
 
@@ -92,6 +100,9 @@ class DataLoader:
         self.epoch, self.batch = self.epoch + 1, 0
 
     def _make_batch(self, index):
+        if not (hasattr(self.dataset, "images") or isinstance(self.dataset, np.ndarray)):
+            samples = [self.dataset[int(i)] for i in index]  # a map-style data set
+            return (self.collate_fn or collate)(samples)
         images = self.images[index]
         if self.transform is not None:
             images = self.transform(images)
@@ -101,5 +112,22 @@ class DataLoader:
         import minigen  # here, not at the top: minigen.data must import without the engine
         from minigen import backend
         if labels is not None:
-            labels = backend.to_device(labels, self.device)
+            labels = minigen.tensor(labels, device=self.device)
         return minigen.tensor(images, device=self.device), labels
+
+
+def collate(samples):
+    """PyTorch's default collate: a list of samples -> one batch. Tensors and arrays are
+    stacked along a new axis 0, numbers become a 1-D tensor (ints int64, floats float32),
+    tuples and dicts are collated field by field."""
+    import minigen
+    first = samples[0]
+    if isinstance(first, tuple) or isinstance(first, list):
+        return type(first)(collate(list(field)) for field in zip(*samples))
+    if isinstance(first, dict):
+        return {key: collate([s[key] for s in samples]) for key in first}
+    if isinstance(first, minigen.Tensor):
+        return minigen.stack([s.detach() for s in samples])
+    if first is None:
+        return None
+    return minigen.tensor(np.stack([np.asarray(s) for s in samples]))

@@ -9,6 +9,9 @@ weights whether the model lives on the CPU or the GPU.
 fan_in of a weight (out, in, kh, kw) is in * kh * kw: how many inputs each output sums.
 For a transposed convolution's (in, out, kh, kw) weight the same rule (dim 1 times the
 kernel size) is applied, which is PyTorch's convention.
+
+Each accepts a Tensor or its array, so PyTorch's ``nn.init.normal_(m.weight.data, 0.0, 0.02)``
+works too (``.data`` is the array in minigen).
 """
 import math
 
@@ -16,11 +19,14 @@ import numpy as np
 
 from .. import backend
 from ..random import generator
-from ..tensor import no_grad
+from ..tensor import Tensor, no_grad
 
 
 def _fill(t, values):
     """t[...] = values (a host array), in place, on t's device, in t's dtype."""
+    if not isinstance(t, Tensor):  # an array, e.g. param.data: filled in place all the same
+        t[...] = backend.to_device(np.asarray(values, dtype=t.dtype), backend.device_of(t))
+        return t
     with no_grad():
         t.data[...] = backend.to_device(np.asarray(values, dtype=t.dtype), t.device)
         t._version += 1
@@ -96,11 +102,68 @@ def kaiming_uniform_(t, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
     return uniform_(t, -bound, bound)
 
 
+def kaiming_normal_(t, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """t ~ N(0, std^2), std = gain / sqrt(fan) (He et al. 2015); gain and fan as in
+    kaiming_uniform_."""
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"kaiming_normal_: mode={mode!r} must be 'fan_in' or 'fan_out'")
+    fan_in, fan_out = calculate_fan_in_and_fan_out(t)
+    fan = fan_in if mode == "fan_in" else fan_out
+    if fan == 0:
+        raise ValueError(f"kaiming_normal_: cannot initialise a weight of shape {t.shape} (its {mode} is 0)")
+    return normal_(t, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
+
+
 def xavier_uniform_(t, gain=1.0):
     """t ~ U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio 2010)."""
     fan_in, fan_out = calculate_fan_in_and_fan_out(t)
     a = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(t, -a, a)
+
+
+def xavier_normal_(t, gain=1.0):
+    """t ~ N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)) (Glorot & Bengio 2010)."""
+    fan_in, fan_out = calculate_fan_in_and_fan_out(t)
+    return normal_(t, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def trunc_normal_(t, mean=0.0, std=1.0, a=-2.0, b=2.0):
+    """t ~ N(mean, std^2) conditioned on a <= t <= b (absolute bounds, PyTorch's), by redrawing
+    the values that fall outside until none do."""
+    if not a < b:
+        raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
+    rng = generator()
+    values = rng.normal(mean, std, size=t.shape)
+    outside = (values < a) | (values > b)
+    while outside.any():
+        values[outside] = rng.normal(mean, std, size=int(outside.sum()))
+        outside = (values < a) | (values > b)
+    return _fill(t, values)
+
+
+def orthogonal_(t, gain=1.0):
+    """t (rows, cols) with orthonormal rows or columns, scaled by ``gain`` (Saxe et al. 2014):
+    the Q of a QR decomposition of a Gaussian matrix, its signs fixed by R's diagonal so that
+    Q is uniformly distributed. A weight with more dims is viewed as (shape[0], rest)."""
+    if len(t.shape) < 2:
+        raise ValueError(f"orthogonal_: needs a weight with at least 2 dimensions, got shape {t.shape}")
+    rows = t.shape[0]
+    cols = int(np.prod(t.shape[1:]))
+    flat = generator().normal(0.0, 1.0, size=(rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(t, (gain * q).reshape(t.shape))
+
+
+def eye_(t):
+    """The identity matrix (ones on the diagonal of a 2-D weight)."""
+    if len(t.shape) != 2:
+        raise ValueError(f"eye_: needs a 2-D weight, got shape {t.shape}")
+    return _fill(t, np.eye(*t.shape))
 
 
 def default_layer_init_(weight, bias=None):
@@ -114,13 +177,14 @@ def default_layer_init_(weight, bias=None):
 
 
 def _dcgan_one(module):
-    from .conv import Conv2d, ConvTranspose2d
-    from .norm import _BatchNorm
-    if isinstance(module, (Conv2d, ConvTranspose2d)):
+    # By class name, as the DCGAN tutorial's weights_init does (classname.find("Conv")):
+    # init is below the layers in the import tree, so it does not import them.
+    kinds = {cls.__name__ for cls in type(module).__mro__}
+    if kinds & {"Conv2d", "ConvTranspose2d"}:
         normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
             zeros_(module.bias)
-    elif isinstance(module, _BatchNorm) and module.weight is not None:
+    elif "_BatchNorm" in kinds and module.weight is not None:
         normal_(module.weight, 1.0, 0.02)
         zeros_(module.bias)
 

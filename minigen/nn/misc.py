@@ -1,8 +1,19 @@
-"""Shape and regularisation layers: ReflectionPad2d, Dropout, Flatten, Unflatten."""
+"""Shape and regularisation layers: Identity, ReflectionPad2d, Dropout, Flatten, Unflatten."""
 import numpy as np
 
 from . import functional as F
 from .module import Module
+
+
+class Identity(Module):
+    """y = x (a placeholder: swap a layer out without changing the model's structure);
+    any constructor arguments are ignored, as in PyTorch."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        return x
 
 
 class ReflectionPad2d(Module):

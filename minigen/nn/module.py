@@ -216,17 +216,47 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    def to(self, device):
-        """Move every parameter and buffer (and gradient) to ``device`` in place; returns self.
+    def to(self, *args, device=None, dtype=None, **ignored):
+        """Move every parameter and buffer (and gradient) to a device and/or cast the floating
+        ones to a dtype, in place; returns self. PyTorch's forms: ``to(device)``, ``to(dtype)``,
+        ``to(device, dtype)``, ``to(tensor)``; ``non_blocking=`` is accepted.
 
         The Parameter objects stay the same, only their ``.data`` is replaced, so an
-        optimizer built before the move still holds the right tensors."""
-        device = backend.check_device(device)
+        optimizer built before the move still holds the right tensors. Integer buffers (batch
+        norm's ``num_batches_tracked``) keep their dtype, as in PyTorch."""
+        from ..ops.shape import _is_dtype
+        for arg in args:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif _is_dtype(arg):
+                dtype = arg
+            else:
+                device = arg
+        device = None if device is None else backend.check_device(device)
         for t in list(self.parameters()) + list(self.buffers()):
-            t.data = backend.to_device(t.data, device)
-            if t.grad is not None:
-                t.grad = Tensor(backend.to_device(t.grad.data, device))
+            for holder in (t, t.grad):
+                if holder is None:
+                    continue
+                if dtype is not None and np.issubdtype(holder.data.dtype, np.floating):
+                    holder.data = holder.data.astype(dtype, copy=False)
+                if device is not None:
+                    holder.data = backend.to_device(holder.data, device)
         return self
+
+    def cuda(self, device=None):
+        return self.to("cuda")
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def half(self):
+        return self.to(np.float16)
 
     def zero_grad(self):
         """Forget every parameter's gradient (set it to None, PyTorch's default): backward
@@ -268,7 +298,10 @@ class Module:
         Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``.
         """
         own = self._state_tensors()
-        missing = [k for k in own if k not in state]
+        # Batch norm's counter arrived with issue 15: a state dict saved before it (an older
+        # minigen checkpoint) loads, its layers' counters staying at 0, as PyTorch does for
+        # state dicts from before it had the buffer.
+        missing = [k for k in own if k not in state and not k.endswith("num_batches_tracked")]
         unexpected = [k for k in state if k not in own]
         if strict and (missing or unexpected):
             raise RuntimeError(f"load_state_dict for {type(self).__name__}: missing keys {missing}, "

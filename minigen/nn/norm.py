@@ -35,7 +35,9 @@ class _BatchNorm(Module):
 
     Training: normalise with the batch's mean and (biased) variance, and update the
     buffers running_mean <- (1 - momentum) running_mean + momentum * mean (likewise
-    running_var, with the unbiased variance). Evaluation: normalise with the buffers.
+    running_var, with the unbiased variance) and count the batch in ``num_batches_tracked``
+    (an int64 scalar, PyTorch's buffer, so state dicts carry the same keys). Evaluation:
+    normalise with the buffers.
     With track_running_stats=False there are no buffers and the batch statistics are
     used in both modes.
     """
@@ -55,9 +57,11 @@ class _BatchNorm(Module):
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np.float32)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)))
+            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
 
     def forward(self, x):
         if x.ndim not in self.expected_dims or x.shape[1] != self.num_features:
@@ -65,6 +69,8 @@ class _BatchNorm(Module):
                              f"expected {self.expected_dims} dimensions with {self.num_features} "
                              "channels on axis 1")
         use_batch_stats = self.training or not self.track_running_stats
+        if self.training and self.num_batches_tracked is not None:
+            self.num_batches_tracked.data += 1
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                             training=use_batch_stats, momentum=self.momentum, eps=self.eps)
 

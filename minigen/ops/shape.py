@@ -107,7 +107,7 @@ def _resolve_shape(size, shape, old_shape):
 
 def reshape(x, *shape):
     x = as_tensor(x)
-    shape = _resolve_shape(x.size, tuple(int(n) for n in _shape_arg(shape)), x.shape)
+    shape = _resolve_shape(x.numel(), tuple(int(n) for n in _shape_arg(shape)), x.shape)
     return x if x.shape == shape else Reshape(shape)(x)
 
 
@@ -121,15 +121,21 @@ class Transpose(Function):
         return x.transpose(self.axes)
 
     def backward(self, gy):
-        inverse = tuple(np.argsort(self.axes)) if self.axes is not None else None
-        return transpose(gy, inverse)
+        return permute(gy, tuple(int(a) for a in np.argsort(self.axes)))
 
 
 def transpose(x, *axes):
-    """Permute axes (NumPy's ``transpose``): ``x.transpose(0, 2, 1)``; no axes reverses them.
+    """PyTorch's ``x.transpose(dim0, dim1)``: swap two dims (for a 2-D tensor the same as
+    NumPy's permutation). With no dims, reverse them (``x.T``); with a full permutation of
+    three or more dims, permute them as NumPy does (``permute`` is the PyTorch name)."""
+    x = as_tensor(x)
+    if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
+        return swapaxes(x, *axes)
+    return permute(x, *axes)
 
-    PyTorch's two-axis swap is ``x.swapaxes(a, b)``; ``permute`` is an alias.
-    """
+
+def permute(x, *axes):
+    """Reorder the dims: ``y.shape[i] = x.shape[axes[i]]``; no axes reverses them."""
     x = as_tensor(x)
     axes = _shape_arg(axes) if axes and axes[0] is not None else None
     if axes is not None:
@@ -143,9 +149,10 @@ def transpose(x, *axes):
 
 
 def swapaxes(x, axis1, axis2):
+    x = as_tensor(x)
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    return transpose(x, axes)
+    return permute(x, axes)
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -171,6 +178,20 @@ def squeeze(x, dim=None):
     if x.shape[dim] != 1:
         return x
     return reshape(x, x.shape[:dim] + x.shape[dim + 1:])
+
+
+class Clone(Function):
+    """y = a copy of x (its own array, so in-place changes to one leave the other); dx = dy."""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        return gy
+
+
+def clone(x):
+    return Clone()(as_tensor(x))
 
 
 # ----------------------------------------------------------------------------- indexing
@@ -255,8 +276,9 @@ class Concatenate(Function):
         return tuple(grads)
 
 
-def cat(tensors, axis=0):
+def cat(tensors, axis=0, dim=None):
     """Join tensors along an existing axis (``torch.cat``; ``dim`` is accepted too)."""
+    axis = axis if dim is None else dim
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
@@ -269,8 +291,9 @@ def cat(tensors, axis=0):
     return Concatenate(ax)(*tensors)
 
 
-def stack(tensors, axis=0):
-    """Join tensors along a new axis (``torch.stack``)."""
+def stack(tensors, axis=0, dim=None):
+    """Join tensors along a new axis (``torch.stack``; ``dim`` is accepted too)."""
+    axis = axis if dim is None else dim
     tensors = [as_tensor(t) for t in tensors]
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
@@ -398,3 +421,33 @@ class ToDevice(Function):
 def to_device(x, device):
     x = as_tensor(x)
     return x if x.device == backend.check_device(device) else ToDevice(device)(x)
+
+
+def _is_dtype(arg):
+    """A dtype (np.float32, "float64") rather than a device ("cuda", mg.device("cpu"))."""
+    if arg is None or isinstance(arg, backend.device):
+        return False
+    try:
+        np.dtype(arg)
+        return True
+    except TypeError:
+        return False
+
+
+def to(x, *args, device=None, dtype=None, **ignored):
+    """PyTorch's ``x.to(...)``: ``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or
+    ``to(other)`` (other's device and dtype); a cast and/or a device copy, differentiable.
+    ``non_blocking=`` and ``copy=`` are accepted and change nothing (copies are synchronous)."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            device, dtype = arg.device, arg.dtype
+        elif _is_dtype(arg):
+            dtype = arg
+        else:
+            device = arg
+    out = as_tensor(x)
+    if dtype is not None:
+        out = cast(out, dtype)
+    if device is not None:
+        out = to_device(out, device)
+    return out

@@ -7,6 +7,8 @@ from . import lr_scheduler
 from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam
+from .adamw import AdamW
+from .adadelta import Adadelta
 from .rmsprop import RMSprop
 from ..tensor import Tensor, no_grad
 

@@ -1,4 +1,6 @@
-"""Learning-rate schedules (PyTorch's ``torch.optim.lr_scheduler``)."""
+"""Learning-rate schedules (PyTorch's ``torch.optim.lr_scheduler``): LambdaLR, StepLR,
+ExponentialLR, CosineAnnealingLR."""
+import math
 
 
 class LambdaLR:
@@ -45,3 +47,55 @@ class LambdaLR:
         self.last_epoch = int(state["last_epoch"])
         self.base_lrs = list(state["base_lrs"])
         self._set_lrs()
+
+
+class _ClosedFormLR(LambdaLR):
+    """A schedule whose lr is a closed form of (epoch, base lr): ``lr_at``."""
+
+    def __init__(self, optimizer, last_epoch=-1):
+        super().__init__(optimizer, lambda epoch: 1.0, last_epoch)
+
+    def lr_at(self, epoch, base_lr):
+        raise NotImplementedError
+
+    def _set_lrs(self):
+        for g, base in zip(self.optimizer.param_groups, self.base_lrs):
+            g["lr"] = self.lr_at(self.last_epoch, base)
+
+
+class StepLR(_ClosedFormLR):
+    """lr = base_lr * gamma^floor(epoch / step_size): divided by 1/gamma every step_size epochs."""
+
+    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        if not (isinstance(step_size, int) and step_size >= 1):
+            raise ValueError(f"StepLR: step_size={step_size!r} must be a positive integer")
+        self.step_size, self.gamma = step_size, gamma
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch, base_lr):
+        return base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialLR(_ClosedFormLR):
+    """lr = base_lr * gamma^epoch."""
+
+    def __init__(self, optimizer, gamma, last_epoch=-1):
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch, base_lr):
+        return base_lr * self.gamma ** epoch
+
+
+class CosineAnnealingLR(_ClosedFormLR):
+    """lr = eta_min + (base_lr - eta_min) (1 + cos(pi epoch / T_max)) / 2 (Loshchilov & Hutter
+    2017, without restarts): from base_lr down to eta_min at epoch T_max, then back up."""
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        if not T_max > 0:
+            raise ValueError(f"CosineAnnealingLR: T_max={T_max} must be positive")
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch, base_lr):
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2

@@ -49,12 +49,16 @@ class Optimizer:
             seen.add(id(p))
         self.param_groups.append({**self.defaults, **group, "params": params})
 
-    def zero_grad(self):
-        """Forget the gradients (set them to None, PyTorch's default). backward adds into
-        ``.grad``, so without this each step would use the sum of all past gradients."""
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients (set them to None, PyTorch's default; zeros with
+        ``set_to_none=False``). backward adds into ``.grad``, so without this each step would
+        use the sum of all past gradients."""
         for group in self.param_groups:
             for p in group["params"]:
-                p.grad = None
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad = p.grad.detach() * 0
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient (those whose ``.grad`` is None

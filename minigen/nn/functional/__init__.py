@@ -9,6 +9,8 @@ from .norm import batch_norm, instance_norm, layer_norm
 from .activation import relu, leaky_relu, tanh, sigmoid, softplus, dropout
 from .linear import linear
 from .loss import (binary_cross_entropy_with_logits, binary_cross_entropy, mse_loss, l1_loss,
-                   cross_entropy, kl_normal)
+                   cross_entropy, nll_loss, kl_normal)
+from .pool import max_pool2d, avg_pool2d
+from .upsample import interpolate
 from .augment import diff_augment, translate
 from ...ops import pad, softmax, log_softmax

@@ -7,14 +7,18 @@ from ...ops import elementwise
 from ...random import generator
 from ...tensor import Tensor, as_tensor
 
-relu = elementwise.relu
+def relu(x, inplace=False):
+    """y = max(x, 0). ``inplace`` is accepted and returns a new tensor (see nn.ReLU)."""
+    return elementwise.relu(x)
+
+
 tanh = elementwise.tanh
 sigmoid = elementwise.sigmoid
 softplus = elementwise.softplus
 
 
-def leaky_relu(x, negative_slope=0.01):
-    """y = x if x > 0 else negative_slope * x."""
+def leaky_relu(x, negative_slope=0.01, inplace=False):
+    """y = x if x > 0 else negative_slope * x. ``inplace`` is accepted (see nn.ReLU)."""
     return elementwise.leaky_relu(x, negative_slope)
 
 

@@ -24,6 +24,7 @@ Each one's backward is made of the other two, so derivatives of any order stay f
 import numpy as np
 
 from ... import backend
+from ...ops.shape import cast, getitem, pad
 from ...tensor import Function, as_tensor
 
 
@@ -276,10 +277,18 @@ def _conv_weight_grad(p, x, gy, w_shape, cols=None):
 
 
 def _with_bias_grad(fn, grads, gy):
-    """Append the bias gradient, dy summed over N, H, W, when the op was given a bias."""
+    """Append the bias gradient, dy summed over N, H, W, when the op was given a bias;
+    then give each gradient its input's dtype."""
     if len(fn.inputs) == 3:
         grads += (gy.sum(axis=(0, 2, 3)) if fn.needs_input_grad[2] else None,)
-    return grads
+    return _in_input_dtypes(fn, grads)
+
+
+def _in_input_dtypes(fn, grads):
+    """A gradient has its input's dtype: a float32 weight convolved with a float64 input
+    gets a float32 gradient (the products run in the wider dtype, as NumPy promotes)."""
+    return tuple(g if g is None or g.dtype == x.dtype else cast(g, x.dtype)
+                 for g, x in zip(grads, fn.inputs))
 
 
 class Conv2d(Function):
@@ -345,7 +354,7 @@ class Conv2dGradWeight(Function):
         need = self.needs_input_grad
         gx = ConvTranspose2d(self.p, x.shape[2:])(g, ggw) if need[0] else None
         gg = Conv2d(self.p)(x, ggw) if need[1] else None
-        return gx, gg
+        return _in_input_dtypes(self, (gx, gg))
 
 
 # ----------------------------------------------------------------------------- public functions
@@ -403,7 +412,8 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     x (N, C_in, H, W), weight (C_in, C_out/groups, kH, kW), bias (C_out,) ->
     y (N, C_out, H_out, W_out), H_out = (H-1)s - 2p + d(kH-1) + output_padding + 1.
     ``output_padding`` (< max(stride, dilation)) picks among the input sizes that a stride-s
-    conv2d maps to the same H: it adds rows at the bottom/right that no input touches.
+    conv2d maps to the same H: it adds rows at the bottom/right (rows that the padding would
+    otherwise have cropped, or zeros where no input reaches).
     """
     x, weight = as_tensor(x), as_tensor(weight)
     bias = None if bias is None else as_tensor(bias)
@@ -420,5 +430,39 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     if min(out_hw) < 1:
         raise ValueError(f"conv_transpose2d: the output size {out_hw} would be empty for input shape "
                          f"{x.shape}, weight shape {weight.shape}, padding={padding}")
-    fn = ConvTranspose2d(_ConvParams(stride, padding, dilation, groups), out_hw)
-    return fn(x, weight) if bias is None else fn(x, weight, bias)
+    if all(op < s for op, s in zip(output_padding, stride)):
+        fn = ConvTranspose2d(_ConvParams(stride, padding, dilation, groups), out_hw)
+        return fn(x, weight) if bias is None else fn(x, weight, bias)
+    return _conv_transpose2d_wide_output_padding(x, weight, bias, stride, padding, output_padding,
+                                                 dilation, groups, out_hw)
+
+
+def _conv_transpose2d_wide_output_padding(x, weight, bias, stride, padding, output_padding, dilation,
+                                          groups, out_hw):
+    """conv_transpose2d where output_padding >= stride on some axis (legal when dilation > stride).
+
+    ConvTranspose2d computes its output as the adjoint of a conv2d from that output back to x,
+    which needs conv_output_size(H_out) == H; with output_padding >= stride the conv would give
+    H + floor(output_padding / stride) rows. So, by the scatter definition instead:
+
+        full = conv^T(x, W) with no padding, (H - 1) s + d (kH - 1) + 1 rows on such an axis
+        y    = full[p : p + H_out], zero rows past full's end, + b
+
+    (the rows past the end are the output_padding rows that no input reaches). Cropping and
+    zero-padding are differentiable ops, so every derivative order still works."""
+    wide = tuple(op >= s for op, s in zip(output_padding, stride))
+    inner_padding = tuple(0 if w else p for w, p in zip(wide, padding))
+    full_hw = tuple(conv_transpose_output_size(x.shape[2 + a], weight.shape[2 + a], stride[a], inner_padding[a],
+                                               dilation[a], 0 if wide[a] else output_padding[a]) for a in (0, 1))
+    y = ConvTranspose2d(_ConvParams(stride, inner_padding, dilation, groups), full_hw)(x, weight)
+    index, extra = [slice(None), slice(None)], [0, 0]
+    for a in (0, 1):
+        if wide[a]:
+            start = min(padding[a], full_hw[a])
+            stop = min(padding[a] + out_hw[a], full_hw[a])
+            index.append(slice(start, stop))
+            extra[a] = out_hw[a] - (stop - start)
+        else:
+            index.append(slice(None))
+    y = pad(getitem(y, tuple(index)), (0, extra[1], 0, extra[0]))
+    return y if bias is None else y + bias.reshape(1, -1, 1, 1)

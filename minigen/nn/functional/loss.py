@@ -80,6 +80,22 @@ def cross_entropy(input, target, reduction="mean"):
     return _reduce(-picked, reduction, "cross_entropy")
 
 
+def nll_loss(input, target, reduction="mean"):
+    """-input[n, target[n]] for log-probabilities input (N, K) and integer targets (N,)
+    (PyTorch's ``F.nll_loss``: it expects log_softmax's output, so that
+    ``nll_loss(log_softmax(x, dim=1), t) == cross_entropy(x, t)``)."""
+    x = as_tensor(input)
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if x.ndim != 2 or t.shape != (x.shape[0],):
+        raise ValueError(f"nll_loss: expected log-probabilities (N, K) and targets (N,), got {x.shape} and {t.shape}")
+    if not np.issubdtype(t.dtype, np.integer):
+        raise ValueError(f"nll_loss: targets must be integer class indices, got dtype {t.dtype}")
+    if t.size and (int(t.min()) < 0 or int(t.max()) >= x.shape[1]):
+        raise ValueError(f"nll_loss: targets must lie in 0..{x.shape[1] - 1}")
+    xp = backend.get_array_module(x.data)
+    return _reduce(-x[xp.arange(x.shape[0]), xp.asarray(t)], reduction, "nll_loss")
+
+
 def kl_normal(mu, logvar, reduction="mean"):
     """KL( N(mu, exp(logvar)) || N(0, I) ) = 1/2 sum_j (mu_j^2 + e^{logvar_j} - 1 - logvar_j),
     summed over the latent axes (all but axis 0), one value per sample, then reduced."""

@@ -124,7 +124,7 @@ class BatchNorm(Function):
         standard deviation as a constant gives a right first and a wrong second derivative.)"""
         x, weight, _ = self.inputs
         axes, shape = _reduce_axes(x), _channel_shape(x)
-        m = x.size // x.shape[1]
+        m = x.numel() // x.shape[1]
         centered = x - x.mean(axis=axes, keepdims=True)
         inv_std = ((centered * centered).mean(axis=axes, keepdims=True) + self.eps) ** -0.5
         x_hat = centered * inv_std
@@ -169,7 +169,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         scale = weight * _inv_std_tensor(running_var, eps)  # running stats are constants
         shift = bias - as_tensor(running_mean.data) * scale
         return x * scale.reshape(shape) + shift.reshape(shape)
-    m = x.size // c
+    m = x.numel() // c
     if m < 2:
         raise ValueError(f"batch_norm: training needs more than one value per channel, got input "
                          f"shape {x.shape}")
@@ -197,7 +197,7 @@ def instance_norm(x, weight=None, bias=None, eps=1e-5):
     if x.ndim < 3:
         raise ValueError(f"instance_norm: expected input of shape (N, C, H, W), got {x.shape}")
     n, c = x.shape[:2]
-    if x.size // (n * c) < 2:
+    if x.numel() // (n * c) < 2:
         raise ValueError(f"instance_norm: needs more than one value per plane, got input shape {x.shape}")
     flat = x.reshape(1, n * c, -1)
     ones, zeros = _affine_or_identity(None, None, n * c, x)
