@@ -170,7 +170,20 @@ ORACLES = {
     "linear": lambda x, w, b: x @ w.T + b,
     "mse_loss": lambda x, t: ((x - t) ** 2).mean(),
     "kl_normal": lambda mu, lv: 0.5 * (mu ** 2 + np.exp(lv) - 1 - lv).sum(),
+    "translate (DiffAugment shift)": lambda x: translate_ref(x, [1, -2, 0], [0, 2, -3], -1.0),
 }
+
+
+def translate_ref(x, dy, dx, fill):
+    """y[n, :, i, j] = x[n, :, i - dy[n], j - dx[n]] inside x, else fill (a loop)."""
+    y = np.full_like(x, fill)
+    _, _, h, w = x.shape
+    for n in range(len(x)):
+        for i in range(h):
+            for j in range(w):
+                if 0 <= i - dy[n] < h and 0 <= j - dx[n] < w:
+                    y[n, :, i, j] = x[n, :, i - dy[n], j - dx[n]]
+    return y
 # cases whose fn closes over constants: checked by the named tests below
 OWN_TESTS = {"batch_norm eval": "test_batch_norm_eval_uses_the_running_statistics_and_affine",
              "dropout": "test_dropout_zeroes_or_scales_by_one_over_keep",
