@@ -59,7 +59,8 @@ class ConditionalDCGAN(DCGAN):
     name = "cgan"
     recipes = {"radford": {**DCGAN.recipes["radford"], "critic": "concat"},
                "minigen": {**DCGAN.recipes["minigen"], "critic": "projection"}}
-    defaults = {**DCGAN.defaults, **recipes["minigen"], "classes": 10}
+    # 2,400 steps: a step costs 1.03x DCGAN's (0.193 s on the 2-core Xeon), so ~8 minutes
+    defaults = {**DCGAN.defaults, **recipes["minigen"], "classes": 10, "steps": 2400}
     grid = (100, 10)  # the training sample grids: ten rows, one digit each
 
     def build(self):
