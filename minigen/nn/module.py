@@ -224,14 +224,8 @@ class Module:
         The Parameter objects stay the same, only their ``.data`` is replaced, so an
         optimizer built before the move still holds the right tensors. Integer buffers (batch
         norm's ``num_batches_tracked``) keep their dtype, as in PyTorch."""
-        from ..ops.shape import _is_dtype
-        for arg in args:
-            if isinstance(arg, Tensor):
-                device, dtype = arg.device, arg.dtype
-            elif _is_dtype(arg):
-                dtype = arg
-            else:
-                device = arg
+        from ..ops.shape import to_arguments
+        device, dtype = to_arguments(args, device, dtype)
         device = None if device is None else backend.check_device(device)
         for t in list(self.parameters()) + list(self.buffers()):
             for holder in (t, t.grad):

@@ -434,10 +434,9 @@ def _is_dtype(arg):
         return False
 
 
-def to(x, *args, device=None, dtype=None, **ignored):
-    """PyTorch's ``x.to(...)``: ``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or
-    ``to(other)`` (other's device and dtype); a cast and/or a device copy, differentiable.
-    ``non_blocking=`` and ``copy=`` are accepted and change nothing (copies are synchronous)."""
+def to_arguments(args, device=None, dtype=None):
+    """(device, dtype) from ``.to``'s positional forms: a device, a dtype, or a tensor
+    (its device and dtype); shared by ``Tensor.to`` and ``Module.to``."""
     for arg in args:
         if isinstance(arg, Tensor):
             device, dtype = arg.device, arg.dtype
@@ -445,6 +444,14 @@ def to(x, *args, device=None, dtype=None, **ignored):
             dtype = arg
         else:
             device = arg
+    return device, dtype
+
+
+def to(x, *args, device=None, dtype=None, **ignored):
+    """PyTorch's ``x.to(...)``: ``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or
+    ``to(other)`` (other's device and dtype); a cast and/or a device copy, differentiable.
+    ``non_blocking=`` and ``copy=`` are accepted and change nothing (copies are synchronous)."""
+    device, dtype = to_arguments(args, device, dtype)
     out = as_tensor(x)
     if dtype is not None:
         out = cast(out, dtype)
