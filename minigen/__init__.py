@@ -22,6 +22,7 @@ from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .backend import cuda_is_available, device
 from . import cuda
 from .profiler import profile
+from .threads import set_num_threads, get_num_threads
 from .serialization import save, load
 from . import nn, optim, utils  # noqa: E402  (mg.nn.Linear works after import minigen as mg)
 

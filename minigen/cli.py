@@ -41,8 +41,19 @@ _TRAIN_OPTIONS = ("model", "data", "steps", "epochs", "batch_size", "lr", "seed"
                   "sample_every", "checkpoint_every", "keep")
 
 
+def _apply_threads(args):
+    """--threads N: limit NumPy's BLAS to N threads for this command (mg.set_num_threads)."""
+    if getattr(args, "threads", None) is None:
+        return
+    if args.threads < 1:
+        raise UserError(f"--threads {args.threads}: expected an integer >= 1 (BLAS threads)")
+    from .threads import set_num_threads
+    set_num_threads(args.threads)
+
+
 def _cmd_train(args):
     from .training import TrainConfig, TrainingError, train
+    _apply_threads(args)
     given = {k: getattr(args, k) for k in _TRAIN_OPTIONS if getattr(args, k) is not None}
     if args.set:
         given["options"] = dict(args.set)
@@ -250,6 +261,7 @@ def _sample_view(model, view, args, run):
 def _cmd_eval(args):
     import json
     from .training import TrainingError
+    _apply_threads(args)
     from .training.loop import load_run
     import minigen as mg
     try:
@@ -372,6 +384,8 @@ def build_parser():
                         "CPU minutes); dcgan/cgan: loss=bce|hinge, g_loss=saturating, beta1; wgan: "
                         "clip, n_critic, warm_start; wgan-gp: gp_lambda, n_critic, critic_norm=none|layer")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="BLAS threads (default: all cores; 1 when another job shares the CPU)")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("sample", help="draw samples from a trained run into a PNG grid",
@@ -411,6 +425,7 @@ def build_parser():
     p.add_argument("--iwae-k", type=int, metavar="K",
                    help="VAE: importance samples per image for the IWAE bound (default: the run's "
                         "iwae_k, 1000; a few minutes on a 2-core CPU)")
+    p.add_argument("--threads", type=int, metavar="N", help="BLAS threads (default: all cores)")
     p.set_defaults(func=_cmd_eval)
 
     p = sub.add_parser("datasets", help="list datasets available here and how to get the rest",
