@@ -114,7 +114,7 @@ def main(argv=None):
     theirs1, theirs2 = TorchSRGAN(ours1), TorchSRGAN(ours2)
     ours2.pixel_steps, ours2.step = 0, 1   # in phase 2 from the first call
     # the same computation: the first step's losses agree (float32, different summation orders)
-    a, b = float(ours1.train_step(my, None)["loss_pixel"]), float(theirs1.phase1_step(ty))
+    a, b = float(ours1.train_step(my, None)["loss_pixel"]), theirs1.phase1_step(ty).item()
     assert abs(a - b) < 1e-4 * max(1.0, abs(b)), (a, b)
     ours2.train_step(my, None), theirs2.phase2_step(ty)
     fns = [lambda: ours1.train_step(my, None), lambda: theirs1.phase1_step(ty),

@@ -24,8 +24,9 @@ intensity range, which batch statistics would blur across the batch.
                               convolution, Shi et al. 2016: computed at the low resolution)
     "nearest" | "bilinear":   Upsample(x2) -> Conv 3x3 (c_out) -> ReLU         (resize-convolution,
                               Odena et al. 2016: no checkerboard by construction)
-    "transpose":              ConvTranspose 4x4 s2 (c_out) -> ReLU              (DCGAN's; its uneven
-                              kernel overlap prints checkerboards, lesson 07)
+    "transpose":              ConvTranspose 4x4 s2 (c_out) -> ReLU              (DCGAN's; 4 is divisible
+                              by 2, so the overlap is even, but its four output phases use different
+                              taps and can learn a checkerboard; a 3x3 s2 one has it built in, lesson 07)
 
 Critic (``patch_critic``): Conv 3x3 (d) -> LReLU -> Conv 4x4 s2 (d) -> LReLU -> Conv 4x4 s2 (2d)
 -> LReLU -> Conv 3x3 (1): a map (N, 1, H/4, W/4) of logits, one per overlapping 20 x 20 patch
