@@ -192,6 +192,12 @@ def _nn_cases():
         nn("kl_normal", lambda mu, logvar: F.kl_normal(mu, logvar, reduction="sum"), ((4, 3), (4, 3))),
         nn("translate (DiffAugment shift)", lambda x: F.translate(x, [1, -2, 0], [0, 2, -3], fill=-1.0),
            ((3, 2, 4, 5),)),
+        nn("pixel_shuffle r=2", lambda x: F.pixel_shuffle(x, 2), ((2, 8, 2, 3),)),
+        nn("pixel_unshuffle r=2", lambda x: F.pixel_unshuffle(x, 2), ((2, 2, 4, 6),)),
+        nn("interpolate bicubic x2", lambda x: F.interpolate(x, scale_factor=2, mode="bicubic"), ((1, 2, 3, 4),)),
+        nn("interpolate bicubic align_corners to (5, 7)",
+           lambda x: F.interpolate(x, size=(5, 7), mode="bicubic", align_corners=True), ((2, 1, 4, 3),)),
+        nn("interpolate area /2", lambda x: F.interpolate(x, size=(2, 3), mode="area"), ((2, 2, 4, 6),)),
     ]
 
 

@@ -260,6 +260,12 @@ def test_schedules_match_pytorch():
     lambda F, x: F.interpolate(x, scale_factor=2, mode="bilinear"),
     lambda F, x: F.interpolate(x, size=(4, 13), mode="bilinear", align_corners=True),
     lambda F, x: F.interpolate(x, size=(3, 3), mode="bilinear", align_corners=False),
+    lambda F, x: F.interpolate(x, scale_factor=2, mode="bicubic"),
+    lambda F, x: F.interpolate(x, size=(28, 5), mode="bicubic"),
+    lambda F, x: F.interpolate(x, size=(4, 13), mode="bicubic", align_corners=True),
+    lambda F, x: F.interpolate(x, size=(3, 3), mode="bicubic", align_corners=False),
+    lambda F, x: F.interpolate(x, size=(7, 4), mode="area"),
+    lambda F, x: F.pixel_unshuffle(x[:, :, :6], 2), lambda F, x: F.pixel_shuffle(x.reshape(2, 12, 7, 2), 2),
 ])
 def test_pooling_and_resizing_match_pytorch(call):
     torch = pytest.importorskip("torch")

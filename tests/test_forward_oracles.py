@@ -171,7 +171,64 @@ ORACLES = {
     "mse_loss": lambda x, t: ((x - t) ** 2).mean(),
     "kl_normal": lambda mu, lv: 0.5 * (mu ** 2 + np.exp(lv) - 1 - lv).sum(),
     "translate (DiffAugment shift)": lambda x: translate_ref(x, [1, -2, 0], [0, 2, -3], -1.0),
+    "pixel_shuffle r=2": lambda x: pixel_shuffle_ref(x, 2),
+    "pixel_unshuffle r=2": lambda x: pixel_unshuffle_ref(x, 2),
+    "interpolate bicubic x2": lambda x: bicubic_ref(x, 6, 8, False),
+    "interpolate bicubic align_corners to (5, 7)": lambda x: bicubic_ref(x, 5, 7, True),
+    "interpolate area /2": lambda x: pool_ref(x, 2, 2, 0, 1, np.mean),
 }
+
+
+def pixel_shuffle_ref(x, r):
+    """y[n, c, h r + i, w r + j] = x[n, c r^2 + i r + j, h, w], a loop over every output pixel."""
+    n, cr2, h, w = x.shape
+    y = np.zeros((n, cr2 // (r * r), h * r, w * r))
+    for c in range(cr2 // (r * r)):
+        for i in range(h * r):
+            for j in range(w * r):
+                y[:, c, i, j] = x[:, c * r * r + (i % r) * r + j % r, i // r, j // r]
+    return y
+
+
+def pixel_unshuffle_ref(x, r):
+    """The inverse: x[n, c r^2 + i r + j, h, w] = y[n, c, h r + i, w r + j]."""
+    n, c, hr, wr = x.shape
+    y = np.zeros((n, c * r * r, hr // r, wr // r))
+    for k in range(c * r * r):
+        for h in range(hr // r):
+            for w in range(wr // r):
+                y[:, k, h, w] = x[:, k // (r * r), h * r + (k % (r * r)) // r, w * r + k % r]
+    return y
+
+
+def keys_cubic(s, a=-0.75):
+    """Keys' cubic convolution kernel W(s), written piecewise as in the paper."""
+    s = abs(s)
+    if s <= 1:
+        return (a + 2) * s ** 3 - (a + 3) * s ** 2 + 1
+    if s < 2:
+        return a * s ** 3 - 5 * a * s ** 2 + 8 * a * s - 4 * a
+    return 0.0
+
+
+def bicubic_ref(x, h_out, w_out, align_corners):
+    """PyTorch's bicubic, one output pixel at a time: sample at src (unclamped), sum the 4 x 4
+    neighbours (indices clamped to the border) weighted by W(dy) W(dx)."""
+    n, c, h, w = x.shape
+
+    def src(i, n_in, n_out):
+        if align_corners:
+            return i * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+        return (i + 0.5) * n_in / n_out - 0.5
+    y = np.zeros((n, c, h_out, w_out))
+    for i in range(h_out):
+        for j in range(w_out):
+            si, sj = src(i, h, h_out), src(j, w, w_out)
+            for p in range(int(np.floor(si)) - 1, int(np.floor(si)) + 3):
+                for q in range(int(np.floor(sj)) - 1, int(np.floor(sj)) + 3):
+                    y[:, :, i, j] += (keys_cubic(si - p) * keys_cubic(sj - q)
+                                      * x[:, :, min(max(p, 0), h - 1), min(max(q, 0), w - 1)])
+    return y
 
 
 def translate_ref(x, dy, dx, fill):

@@ -37,7 +37,7 @@ class AvgPool2d(Module):
 
 
 class Upsample(Module):
-    """Resize (N, C, H, W) to ``size`` or by ``scale_factor``, mode 'nearest' or 'bilinear'."""
+    """Resize (N, C, H, W) to ``size`` or by ``scale_factor``, mode nearest, bilinear, bicubic or area."""
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None):
         super().__init__()

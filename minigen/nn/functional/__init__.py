@@ -14,3 +14,4 @@ from .pool import max_pool2d, avg_pool2d
 from .upsample import interpolate
 from .augment import diff_augment, translate
 from ...ops import pad, softmax, log_softmax
+from .pixel_shuffle import pixel_shuffle, pixel_unshuffle
