@@ -24,6 +24,8 @@ channels 1..3 the RGB rendering, the layout of ``unpaired.py`` (the DataLoader a
 transforms serve them unchanged; ``label_channel`` undoes the transform on channel 0).
 Deterministic given the seed: the same seed gives the same renderings byte for byte.
 """
+from functools import lru_cache
+
 import numpy as np
 
 from .datasets import Dataset, load_dataset
@@ -88,17 +90,25 @@ def render(labels, rng):
     return np.clip(out, 0, 1)
 
 
+@lru_cache(maxsize=4)
+def _build(split, seed):
+    """(label | RGB images, digit classes), read-only: rendered once per process (seconds)."""
+    digits = load_dataset("embedded", split)
+    maps = label_maps(pad_to(digits.images, SIZE), digits.labels)
+    rng = np.random.default_rng([seed, 0 if split == "train" else 1])
+    rgb = np.floor(render(maps, rng) * 255 + 0.5).astype(np.uint8)
+    images, labels = np.concatenate([maps[:, None], rgb], axis=1), np.asarray(digits.labels)
+    images.flags.writeable = False
+    return images, labels
+
+
 def semantic_synthesis(split="train", seed=SEED):
     """The data set: (N, 4, 32, 32) uint8 of label | RGB, ``labels`` the digit classes; the
     train split from the embedded training digits (4,500), test from the test digits (500)."""
     if split not in ("train", "test"):
         raise ValueError(f"split={split!r}: expected 'train' or 'test'")
-    digits = load_dataset("embedded", split)
-    maps = label_maps(pad_to(digits.images, SIZE), digits.labels)
-    rng = np.random.default_rng([seed, 0 if split == "train" else 1])
-    rgb = np.floor(render(maps, rng) * 255 + 0.5).astype(np.uint8)
-    ds = Dataset(np.concatenate([maps[:, None], rgb], axis=1), digits.labels, name="semantic digits",
-                 split=split)
+    images, labels = _build(split, seed)
+    ds = Dataset(images, labels.copy(), name="semantic digits", split=split)
     ds.n_labels, ds.label_names = N_LABELS, LABEL_NAMES
     return ds
 
