@@ -12,3 +12,4 @@ from .misc import Identity, ReflectionPad2d, Dropout, Flatten, Unflatten
 from .loss import BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, CrossEntropyLoss, NLLLoss
 from .pool import MaxPool2d, AvgPool2d, Upsample
 from . import functional, init, utils
+from .spade import SPADE
