@@ -82,7 +82,7 @@ class TorchPix2Pix:
             p.requires_grad_(True)
         for s in self.scheds:
             s.step()
-        return {"loss_g": float(loss_g), "loss_d": float(loss_d)}
+        return {"loss_g": float(loss_g.detach()), "loss_d": float(loss_d.detach())}
 
 
 def make(options, torch):

@@ -280,3 +280,15 @@ def test_get_pix2pix_converts_an_archive_into_a_folder_that_trains(tmp_path, mon
     train, test = (load_paired(str(tmp_path / "pix2pix" / "facades-32"), s) for s in ("train", "test"))
     assert train.images.shape == (3, 6, 32, 32) and test.images.shape == (2, 6, 32, 32)   # val/ as test
     assert train.images[:, :3].max() < 10 and train.images[:, 3:].min() > 245
+
+
+@pytest.mark.torch
+def test_step_benchmark_checks_both_frameworks_compute_the_same_step():
+    import sys
+    from pathlib import Path
+    import torch
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import pix2pix_step
+    ours, theirs = pix2pix_step.check_same_step({"task": "outline", **TINY}, torch, 2)
+    assert ours["loss_g"] == pytest.approx(theirs["loss_g"], rel=1e-4)
+    assert ours["loss_d"] == pytest.approx(theirs["loss_d"], rel=1e-4)
