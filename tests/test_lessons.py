@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"
 SOLUTIONS = LESSONS / "solutions"
 EXPECTED = ("00_autograd", "01_convolution", "02_batchnorm_and_gpu", "03_vae", "04_gan", "05_wgan",
-            "06_cyclegan", "07_super_resolution")
+            "06_cyclegan", "07_super_resolution", "08_image_to_image")
 
 LESSON_PATHS = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
 SOLUTION_PATHS = sorted(SOLUTIONS.glob("[0-9][0-9]_*_solutions.ipynb"))

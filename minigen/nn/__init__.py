@@ -13,3 +13,4 @@ from .loss import BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, CrossEntropyLoss,
 from .pool import MaxPool2d, AvgPool2d, Upsample
 from . import functional, init, utils
 from .pixel_shuffle import PixelShuffle, PixelUnshuffle
+from .spade import SPADE
