@@ -37,6 +37,18 @@ def positive_int(config, key):
     return int(value)
 
 
+def spectral_norm_critic(config, critic, default):
+    """``--set spectral_norm=true|false``: when true, spectral norm on every Conv2d of ``critic``
+    (Miyato et al. 2018). Shared by the GANs (default false) and SPADE (default true)."""
+    sn = config.get("spectral_norm", default)
+    if not isinstance(sn, bool):
+        raise ValueError(f"--set spectral_norm={sn!r}: expected true or false")
+    if sn:
+        for layer in critic.modules():
+            if type(layer).__name__ == "Conv2d":
+                spectral_norm(layer)
+
+
 @contextmanager
 def frozen(*modules):
     """Within the block, the modules' parameters take no gradient: G's step backpropagates
@@ -77,13 +89,7 @@ class GANModel(GenerativeModel):
 
     def build_recipe_tools(self):
         """Spectral norm on D's convolutions, the augmentation policy, G's moving average."""
-        sn = self.config.get("spectral_norm", False)
-        if not isinstance(sn, bool):
-            raise ValueError(f"--set spectral_norm={sn!r}: expected true or false")
-        if sn:
-            for layer in self.D.modules():
-                if type(layer).__name__ == "Conv2d":
-                    spectral_norm(layer)
+        spectral_norm_critic(self.config, self.D, default=False)
         policy = self.config.get("augment", "none")
         self.augment = None if policy in ("none", "", None) else str(policy)
         if self.augment is not None:

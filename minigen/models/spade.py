@@ -28,12 +28,11 @@ import minigen as mg
 from minigen import backend
 from minigen.data.semantic import N_LABELS, colourise, label_channel, one_hot
 from minigen.nn import functional as F
-from minigen.nn.utils import spectral_norm
 from minigen.optim import Adam
 
 from . import spade_metrics
 from .base import GenerativeModel, register_model, check_positive
-from .gan import frozen, positive_int
+from .gan import frozen, positive_int, spectral_norm_critic
 from .spade_nets import SPADEGenerator, critic, spade_init_
 
 FIXED_NOISE_SEED = 20190318  # the z's of the sample grids (a generator of their own)
@@ -88,13 +87,7 @@ class SPADE(GenerativeModel):
         self.G = spade_init_(SPADEGenerator(self.nz, N_LABELS, h, positive_int(cfg, "ngf"),
                                             positive_int(cfg, "hidden"), kind))
         self.D = spade_init_(critic(N_LABELS, 3, positive_int(cfg, "ndf"), 2))
-        sn = cfg.get("spectral_norm", True)
-        if not isinstance(sn, bool):
-            raise ValueError(f"--set spectral_norm={sn!r}: expected true or false")
-        if sn:
-            for layer in self.D.modules():
-                if type(layer).__name__ == "Conv2d":
-                    spectral_norm(layer)
+        spectral_norm_critic(cfg, self.D, default=True)
         self.lambda_fm = cfg.get("lambda_fm", 10.0)
         if isinstance(self.lambda_fm, bool) or not isinstance(self.lambda_fm, (int, float)) or self.lambda_fm < 0:
             raise ValueError(f"--set lambda_fm={self.lambda_fm!r}: expected a number >= 0 (0: hinge loss alone)")
