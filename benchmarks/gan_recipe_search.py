@@ -21,6 +21,11 @@ Settings (defaults = Radford et al.'s recipe on the 28x28 networks):
   gw, dw   G's and D's widths                  aug     DiffAugment: trans, cut, joined by +
   ema      decay of G's moving average         topk    fraction of fakes in G's loss (Sinha
                                                         et al. 2020), reached over topk_steps
+  info     K > 0: a categorical code c ~ U{0..K-1} in G's input and a head Q(c | x) on D's
+           features, both trained to predict c (InfoGAN, Chen et al. 2016), weight info_l
+  clusters K > 0: k-means of the training pixels into K clusters; G and a projection D are
+           conditioned on the cluster id, fakes' ids drawn with the clusters' frequencies
+           (cluster-conditioned, "self-conditioned" GANs: Liu et al. 2020)
 """
 import copy
 import json
@@ -42,7 +47,7 @@ from minigen.models import gan_nets  # noqa: E402
 
 DEFAULTS = dict(steps=2000, bs=64, lr_g=2e-4, lr_d=2e-4, b1=0.5, b2=0.999, loss="bce", dnorm="batch",
                 sn=0, gw=128, dw=64, nz=100, aug="", ema=0.0, seed=0, evals="500,1000,1500,2000",
-                ncrit=1, gp=0.0, opt="adam", clip=0.0, topk=1.0, topk_steps=1000)
+                ncrit=1, gp=0.0, opt="adam", clip=0.0, topk=1.0, topk_steps=1000, info=0, info_l=1.0, clusters=0)
 
 
 def parse(argv):
@@ -57,8 +62,10 @@ def parse(argv):
 
 def networks(cfg):
     """minigen's builders with torch.nn: the identical G and D, DCGAN-initialised."""
-    g = gan_nets.generator(cfg["nz"], 1, 28, cfg["gw"], nn=nn)
+    g = gan_nets.generator(cfg["nz"] + cfg["info"] + cfg["clusters"], 1, 28, cfg["gw"], nn=nn)
     d = gan_nets.discriminator(1, 28, cfg["dw"], norm=cfg["dnorm"], nn=nn)
+    if cfg["info"]:
+        d.append(nn.Conv2d(2 * cfg["dw"], cfg["info"], 7))  # Q's head, on the same features as D's
 
     def init(m):
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
@@ -70,7 +77,7 @@ def networks(cfg):
     g.apply(init)
     d.apply(init)
     if cfg["sn"]:
-        for m in d.modules():
+        for m in (d[:-1] if cfg["info"] else d).modules():  # not Q's head
             if isinstance(m, nn.Conv2d):
                 nn.utils.spectral_norm(m)
     return g, d
@@ -96,6 +103,37 @@ def augment(x, policy):
         else:
             raise SystemExit(f"unknown augmentation {a!r}")
     return x
+
+
+def kmeans(x, k, iters=30, seed=0):
+    """Lloyd's k-means of the rows of x with k-means++ seeding: (n,) cluster ids."""
+    rng = np.random.default_rng(seed)
+    c = [x[rng.integers(len(x))]]
+    d2 = ((x - c[0]) ** 2).sum(1)
+    for _ in range(k - 1):
+        c.append(x[rng.choice(len(x), p=d2 / d2.sum())])
+        d2 = np.minimum(d2, ((x - c[-1]) ** 2).sum(1))
+    c = np.array(c)
+    for _ in range(iters):
+        a = (-2 * x @ c.T + (c ** 2).sum(1)).argmin(1)
+        for j in range(k):
+            if (a == j).any():
+                c[j] = x[a == j].mean(0)
+    return a
+
+
+def critic_and_q(cfg, d, x):
+    """(D's logit, Q's code logits or None) from one pass over D's shared layers."""
+    if not cfg["info"]:
+        return d(x).flatten(), None
+    feat = d[:-2](x)
+    return d[-2](feat).flatten(), d[-1](feat).flatten(1)
+
+
+def code(cfg, n, gen=None):
+    """(n,) codes uniform on 0..K-1 and their one-hot (n, K, 1, 1)."""
+    c = torch.randint(0, cfg["info"], (n,), generator=gen)
+    return c, F.one_hot(c, cfg["info"]).float()[:, :, None, None]
 
 
 def critic_loss(cfg, rl, fl):
@@ -131,9 +169,26 @@ def main():
     else:
         og, od = torch.optim.RMSprop(g.parameters(), cfg["lr_g"]), torch.optim.RMSprop(d.parameters(), cfg["lr_d"])
     ema = copy.deepcopy(g) if cfg["ema"] else None
+    K = cfg["clusters"]
+    if K:
+        ids = torch.tensor(kmeans(unit_tr.reshape(len(unit_tr), -1), K, seed=cfg["seed"]))
+        freq = torch.bincount(ids, minlength=K).float()
+        embed = nn.Linear(K, 2 * cfg["dw"] * 49, bias=False)
+        nn.init.normal_(embed.weight, 0, 0.02)
+        od.add_param_group({"params": embed.parameters()})
+        onehot_k = lambda c: F.one_hot(c, K).float()  # noqa: E731
+
+        def proj(x, c):  # projection discriminator: psi(phi(x)) + <embed(c), phi(x)>
+            feat = d[:-1](x)
+            return (d[-1](feat).flatten() + (feat.flatten(1) * embed(onehot_k(c))).sum(1))
     evals = [int(s) for s in cfg["evals"].split(",")]
     # the noise minigen's eval uses (FIXED_NOISE_SEED + 1), 1,000 samples
     zfix = torch.tensor(np.random.default_rng(20160108).standard_normal((1000, cfg["nz"], 1, 1)).astype(np.float32))
+    if cfg["info"]:  # codes 0, 1, ..., K-1, 0, 1, ...: equally many of each
+        zfix = torch.cat([zfix, F.one_hot(torch.arange(1000) % cfg["info"], cfg["info"]).float()[:, :, None, None]], 1)
+    if cfg["clusters"]:  # cluster ids in proportion to the clusters' sizes, from a fixed generator
+        cfix = torch.multinomial(freq, 1000, replacement=True, generator=torch.Generator().manual_seed(1))
+        zfix = torch.cat([zfix, F.one_hot(cfix, K).float()[:, :, None, None]], 1)
     out_dir = ROOT / "runs" / "recipe_search"
     out_dir.mkdir(parents=True, exist_ok=True)
     out = open(out_dir / f"{name}.jsonl", "w")
@@ -156,12 +211,29 @@ def main():
                 perm, pos = torch.randperm(len(X)), 0
             real = X[perm[pos:pos + cfg["bs"]]]
             pos += cfg["bs"]
-            fake = g(torch.randn(cfg["bs"], cfg["nz"], 1, 1))
-            ld = critic_loss(cfg, d(aug(real)).flatten(), d(aug(fake.detach())).flatten())
+            z = torch.randn(cfg["bs"], cfg["nz"], 1, 1)
+            if K:
+                creal = ids[perm[pos - cfg["bs"]:pos]]
+                cfake = torch.multinomial(freq, cfg["bs"], replacement=True)
+                fake = g(torch.cat([z, onehot_k(cfake)[:, :, None, None]], 1))
+                ld = critic_loss(cfg, proj(aug(real), creal), proj(aug(fake.detach()), cfake))
+                od.zero_grad()
+                ld.backward()
+                od.step()
+                continue
+            if cfg["info"]:
+                c, onehot = code(cfg, cfg["bs"])
+                z = torch.cat([z, onehot], 1)
+            fake = g(z)
+            rl, _ = critic_and_q(cfg, d, aug(real))
+            fl, ql = critic_and_q(cfg, d, aug(fake.detach()))
+            ld = critic_loss(cfg, rl, fl)
+            if cfg["info"]:
+                ld = ld + cfg["info_l"] * F.cross_entropy(ql, c)
             if cfg["gp"]:
                 a = torch.rand(cfg["bs"], 1, 1, 1)
                 xi = (a * real + (1 - a) * fake.detach()).requires_grad_(True)
-                (gx,) = torch.autograd.grad(d(xi).sum(), xi, create_graph=True)
+                (gx,) = torch.autograd.grad(critic_and_q(cfg, d, xi)[0].sum(), xi, create_graph=True)
                 ld = ld + cfg["gp"] * ((gx.flatten(1).norm(dim=1) - 1) ** 2).mean()
             od.zero_grad()
             ld.backward()
@@ -170,12 +242,15 @@ def main():
                 with torch.no_grad():
                     for p in d.parameters():
                         p.clamp_(-cfg["clip"], cfg["clip"])
-        fl = d(aug(fake)).flatten()
+        fl, ql = critic_and_q(cfg, d, aug(fake)) if not K else (proj(aug(fake), cfake), None)
         if cfg["topk"] < 1:
             frac = max(cfg["topk"], 1 - (1 - cfg["topk"]) * step / cfg["topk_steps"])
             fl = fl.topk(max(1, int(frac * len(fl)))).values
         og.zero_grad()
-        generator_loss(cfg, fl).backward()
+        lg = generator_loss(cfg, fl)
+        if cfg["info"]:
+            lg = lg + cfg["info_l"] * F.cross_entropy(ql, c)
+        lg.backward()
         og.step()
         if ema is not None:
             with torch.no_grad():

@@ -158,11 +158,12 @@ MUTATIONS = [
         "        return F.binary_cross_entropy_with_logits(fake_logits, mg.ones_like(fake_logits))",
         "        return -F.binary_cross_entropy_with_logits(fake_logits, mg.zeros_like(fake_logits))"), GAN),
     m("cgan-critic-gets-zero-planes", "minigen/models/cgan.py", (
-        "y = labels.reshape(n, self.n_classes, 1, 1) * mg.ones(n, self.n_classes, h, w, device=self.device)",
+        "y = y.reshape(n, self.n_classes, 1, 1) * mg.ones(n, self.n_classes, h, w, device=self.device)",
         "y = mg.zeros(n, self.n_classes, h, w, device=self.device)"), GAN,
       "D never sees the label: a conditional GAN in name only"),
-    m("cgan-generator-ignores-labels", "minigen/models/cgan.py", (
-        "return (G or self.G)(mg.cat([z, y], axis=1))", "return (G or self.G)(mg.cat([z, y * 0], axis=1))"), GAN),
+    m("cgan-generator-ignores-labels", "minigen/models/gan.py", (
+        "return G(mg.cat([z, y.reshape(y.shape[0], y.shape[1], 1, 1)], axis=1))",
+        "return G(mg.cat([z, 0 * y.reshape(y.shape[0], y.shape[1], 1, 1)], axis=1))"), GAN),
     m("cyclegan-critic-targets-swapped", "minigen/models/cyclegan.py", (
         "0.5 * (lsgan_loss(critic(real), 1.0) + lsgan_loss(critic(fake), 0.0))",
         "0.5 * (lsgan_loss(critic(real), 0.0) + lsgan_loss(critic(fake), 1.0))"), CYCLE),

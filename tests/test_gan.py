@@ -23,7 +23,9 @@ def log_sigmoid(a):
 
 def build(name, **options):
     cls = get_model_class(name)
-    return cls({**cls.defaults, **TINY, **options}, image_shape=(1, 28, 28))
+    model = cls({**cls.defaults, **TINY, **options}, image_shape=(1, 28, 28))
+    model.prepare(batch(64, seed=99).numpy())  # the k-means groups of --set clusters (else nothing)
+    return model
 
 
 def batch(n=8, seed=0):

@@ -204,6 +204,7 @@ def test_ema_state_dict_round_trip_and_mismatch():
 
 from minigen.models import get_model_class  # noqa: E402
 from minigen.models.dcgan import hinge_losses  # noqa: E402
+from minigen.models.gan import FIXED_NOISE_SEED  # noqa: E402
 
 TINY = {"g_width": 8, "d_width": 8, "nz": 8, "eval_samples": 200}
 
@@ -211,7 +212,9 @@ TINY = {"g_width": 8, "d_width": 8, "nz": 8, "eval_samples": 200}
 def _gan(name="dcgan", **options):
     cls = get_model_class(name)
     mg.manual_seed(0)
-    return cls({**cls.resolve_settings(options), **TINY}, image_shape=(1, 28, 28))
+    model = cls({**cls.resolve_settings(options), **TINY}, image_shape=(1, 28, 28))
+    model.prepare(_batch(64, seed=99).numpy())  # the k-means groups of --set clusters (else nothing)
+    return model
 
 
 def _batch(n=8, seed=0):
@@ -247,7 +250,8 @@ def test_spectral_norm_setting_normalises_every_critic_convolution():
     state = model.state_dict()
     other = _gan(spectral_norm=True)
     other.load_state_dict(state)  # a checkpoint of such a model loads into a fresh one
-    np.testing.assert_array_equal(other.D[0].weight_u.numpy(), model.D[0].weight_u.numpy())
+    first = lambda m: next(c for c in m.D.modules() if type(c).__name__ == "Conv2d")  # noqa: E731
+    np.testing.assert_array_equal(first(other).weight_u.numpy(), first(model).weight_u.numpy())
     with pytest.raises(ValueError, match="spectral_norm='yes'"):
         _gan(spectral_norm="yes")
 
@@ -255,10 +259,11 @@ def test_spectral_norm_setting_normalises_every_critic_convolution():
 def test_augment_setting_shows_d_augmented_images_only_while_training():
     model = _gan(augment="translation+cutout")
     x = _batch()
-    a, b = model.critic(x).numpy(), model.critic(x).numpy()
+    y = model.batch_condition(x, None)  # the images' clusters (the default recipe's condition)
+    a, b = model.critic(x, y).numpy(), model.critic(x, y).numpy()
     assert not np.allclose(a, b)  # fresh shifts and holes each call
     model.D.eval()
-    np.testing.assert_array_equal(model.critic(x).numpy(), model.D(x).numpy())
+    np.testing.assert_array_equal(model.critic(x, y).numpy(), model.D(x, y).numpy())
     with pytest.raises(ValueError, match="policy 'zoom'"):
         _gan(augment="zoom")
 
@@ -272,9 +277,11 @@ def test_ema_setting_samples_from_the_moving_average_of_g():
     g, g_ema = model.G.state_dict(), model.G_ema.module.state_dict()
     assert not np.allclose(g["0.weight"], g_ema["0.weight"])  # an average, not a copy
     z = model.sample_noise(4)
+    y = model.sample_condition(4, FIXED_NOISE_SEED)  # the clusters the grid draws
+    zy = np.concatenate([z, y.numpy()[:, :, None, None]], axis=1)
     model.G_ema.module.eval()
     with mg.no_grad():
-        want = model.G_ema.module(mg.tensor(z)).numpy()
+        want = model.G_ema.module(mg.tensor(zy)).numpy()
     np.testing.assert_allclose(model.sample(4).numpy(), want, rtol=1e-6)
     plain = _gan()
     assert plain.G_ema is None and plain.sampler() is plain.G

@@ -61,7 +61,9 @@ class NoStep:
 
 def gan(name, **options):
     cls = get_model_class(name)
-    return cls({**cls.defaults, **GAN_TINY, **options}, image_shape=(1, 28, 28))
+    model = cls({**cls.defaults, **GAN_TINY, **options}, image_shape=(1, 28, 28))
+    model.prepare(images(64, -1, 1, seed=99))  # the k-means groups of --set clusters (else nothing)
+    return model
 
 
 def images(n, low, high, seed, shape=(1, 28, 28)):
@@ -127,7 +129,7 @@ def test_dcgan_losses_are_the_bce_of_the_stub_critics_scores():
     (non-saturating), or -mean softplus(D(G(z))) (saturating)."""
     for kind, expected_g in [("non-saturating", lambda f: softplus(-f).mean()),
                              ("saturating", lambda f: -softplus(f).mean())]:
-        model = gan("dcgan", g_loss=kind)
+        model = gan("dcgan", g_loss=kind, clusters=0)  # D(x) alone (clusters: the test below)
         fake = stub_gan(model)
         real = images(6, -1, 1, 7)
         out = model.train_step(mg.tensor(real), None)
@@ -148,6 +150,42 @@ class Recorder(nn.Module):
     def forward(self, x):
         self.seen.append(x.numpy().copy())
         return x.sum(axis=(1, 2, 3)) * self.p
+
+
+class PairRecorder(nn.Module):
+    """A projection-shaped critic D(x, y) that records what it sees and scores sum(x) + sum(y)."""
+
+    def __init__(self):
+        super().__init__()
+        self.p = nn.Parameter(np.ones(1, np.float32))
+        self.seen = []
+
+    def forward(self, x, y):
+        self.seen.append((x.numpy().copy(), y.numpy().copy()))
+        return (x.sum(axis=(1, 2, 3)) + y.sum(axis=1)) * self.p
+
+
+def test_clusters_condition_both_players_on_the_real_images_nearest_centroid():
+    """--set clusters=K: y_i = onehot(argmin_k ||x_i - mu_k||^2) for each real image, computed
+    here by hand from prepare()'s centroids; the fake paired with x_i gets the same y_i, and
+    G's input is [z, y_i]."""
+    model = gan("dcgan", clusters=5)
+    train = images(40, -1, 1, 3)
+    model.prepare(train)
+    assert model.centroids.shape == (5, 784) and model.cluster_sizes.sum() == 40
+    seen_by_g = []
+    model.G = FixedOutput(images(6, -1, 1, 4))
+    model.G.forward = lambda z: (seen_by_g.append(z.numpy().copy()), FixedOutput.forward(model.G, z))[1]
+    model.D = PairRecorder()
+    real = images(6, -1, 1, 7)
+    model.train_step(mg.tensor(real), None)
+    d2 = ((real.reshape(6, 1, -1).astype(np.float64) - model.centroids[None].astype(np.float64)) ** 2).sum(-1)
+    want = np.eye(5, dtype=np.float32)[d2.argmin(1)]
+    assert len(model.D.seen) == 3  # D's step on the real and the fake batch, then G's step
+    for _, y in model.D.seen:
+        np.testing.assert_array_equal(y, want)
+    np.testing.assert_array_equal(seen_by_g[0][:, -5:, 0, 0], want)
+    assert seen_by_g[0].shape[1] == model.nz + 5
 
 
 def test_cgan_critic_sees_the_label_planes_of_the_batch():
@@ -203,7 +241,7 @@ def test_critic_steps_on_fixed_batches_raise_its_score_gap(name, options):
     model.G = FixedOutput(fake)
     model.optimizers["G"] = NoStep()
     labels = np.arange(8) % 10
-    y = one_hot(labels, 10) if name == "cgan" else None
+    y = one_hot(labels, 10) if name == "cgan" else model.batch_condition(real, labels)  # clusters or None
 
     def gap():
         with mg.no_grad():

@@ -11,7 +11,17 @@ width), ``d_width`` (64: D's first width), ``eval_samples`` (1000 generated imag
 * ``augment`` ("none"): a DiffAugment policy (Zhao et al. 2020, e.g. "translation"), applied
   to every image D sees, real or fake (``minigen.nn.functional.diff_augment``);
 * ``ema`` (0): samples drawn from an exponential moving average of G's weights with this
-  decay (``minigen.optim.swa_utils.AveragedModel``); 0 samples from G itself.
+  decay (``minigen.optim.swa_utils.AveragedModel``); 0 samples from G itself;
+* ``clusters`` (0): K > 0 cuts the training images into K groups by k-means on their pixels
+  (``minigen.data.clusters``) before the first step, and conditions both players on the
+  group, as cgan does on the label (``conditioning.py``): G(z, y) and a projection critic
+  D(x, y). A real image's y is its nearest centroid, a fake shares the y of the real image it
+  is paired with, and a sample draws y with the groups' frequencies: p(x) = sum_y p(y) p(x|y)
+  with no label anywhere. An unconditional G maps one connected Gaussian onto digits that lie
+  apart, so some of its samples must fall between them; a discrete y lets it jump. The
+  self-conditioned GAN of Liu et al. (2020) clusters D's features and re-clusters during
+  training; one clustering of the pixels is the simplest form, and what the measurements in
+  benchmarks/RESULTS.md ("GAN recipe") use.
 """
 from contextlib import contextmanager
 
@@ -19,6 +29,7 @@ import numpy as np
 
 import minigen as mg
 from minigen import backend
+from minigen.data.clusters import kmeans, nearest_centroid
 from minigen.nn import functional as F
 from minigen.nn import init
 from minigen.nn.utils import spectral_norm
@@ -26,6 +37,7 @@ from minigen.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from . import gan_nets
 from .base import GenerativeModel, check_positive
+from .conditioning import ProjectionCritic, one_hot
 
 FIXED_NOISE_SEED = 20160107  # the z's the sample grids show; a generator of its own (see vae.py)
 
@@ -34,6 +46,13 @@ def positive_int(config, key):
     value = config.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"--set {key}={value!r}: expected a positive integer")
+    return int(value)
+
+
+def nonnegative_int(config, key):
+    value = config.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"--set {key}={value!r}: expected an integer >= 0")
     return int(value)
 
 
@@ -67,8 +86,10 @@ def frozen(*modules):
 class GANModel(GenerativeModel):
     data_range = "symmetric"  # G ends in tanh
     common_defaults = {"batch_size": 64, "nz": 100, "g_width": 128, "d_width": 64,
-                       "eval_samples": 1000, "spectral_norm": False, "augment": "none", "ema": 0.0}
+                       "eval_samples": 1000, "spectral_norm": False, "augment": "none", "ema": 0.0,
+                       "clusters": 0}
     n_classes = 0             # cgan: the number of labels G and D are conditioned on
+    n_clusters = 0            # ``--set clusters=K``: the number of k-means groups instead
     critic_norm = "batch"
 
     def build_networks(self):
@@ -79,7 +100,12 @@ class GANModel(GenerativeModel):
             raise ValueError(f"{self.name}: images are {h}x{w}; the DCGAN networks need square images")
         self.nz = positive_int(self.config, "nz")
         self.eval_samples = positive_int(self.config, "eval_samples")
-        self.G = gan_nets.generator(self.nz + self.n_classes, c, h, positive_int(self.config, "g_width"))
+        self.n_clusters = nonnegative_int(self.config, "clusters")
+        if self.n_clusters and self.n_classes:
+            raise ValueError(f"--set clusters={self.n_clusters}: {self.name} conditions on the labels "
+                             "already; clusters must be 0")
+        self.centroids, self.cluster_sizes = None, None  # set by prepare() or a checkpoint
+        self.G = gan_nets.generator(self.nz + self.condition_size, c, h, positive_int(self.config, "g_width"))
         self.D = self.make_critic(c, h)
         init.dcgan_init_(self.G)
         init.dcgan_init_(self.D)
@@ -117,10 +143,64 @@ class GANModel(GenerativeModel):
         """The generator samples come from: the moving average when there is one."""
         return self.G_ema.module if self.G_ema is not None else self.G
 
+    @property
+    def condition_size(self):
+        """K, the length of the one-hot y both players see: labels, clusters, or 0 (none)."""
+        return self.n_classes or self.n_clusters
+
     def make_critic(self, channels, size):
-        """D for images of ``channels`` x ``size`` x ``size`` (cgan adds its label planes)."""
-        return gan_nets.discriminator(channels + self.n_classes, size, positive_int(self.config, "d_width"),
-                                      norm=self.config.get("critic_norm", self.critic_norm))
+        """D for images of ``channels`` x ``size`` x ``size``: the DCGAN discriminator, made a
+        projection critic D(x, y) when the GAN is conditioned (cgan may use label planes)."""
+        net = gan_nets.discriminator(channels, size, positive_int(self.config, "d_width"),
+                                     norm=self.config.get("critic_norm", self.critic_norm))
+        if not self.condition_size:
+            return net
+        critic = ProjectionCritic(net, self.condition_size)
+        init.normal_(critic.embed.weight, 0.0, 0.02)  # DCGAN's scale, as D's own weights
+        return critic
+
+    # --- the clusters (``--set clusters=K``) -------------------------------------------------
+    def prepare(self, train_images):
+        """Before the first step: k-means of the training images (N, C, H, W), in the range
+        the model trains on, into ``clusters`` groups. Nothing to do for other GANs. A
+        resumed run takes its centroids from the checkpoint instead."""
+        if not self.n_clusters:
+            return
+        x = backend.as_numpy(getattr(train_images, "data", train_images))
+        if self.n_clusters > len(x):
+            raise ValueError(f"--set clusters={self.n_clusters}: more groups than the {len(x)} training images")
+        self.centroids, ids = kmeans(x.reshape(len(x), -1), self.n_clusters, seed=0)
+        self.cluster_sizes = np.bincount(ids, minlength=self.n_clusters).astype(np.int64)
+
+    def batch_condition(self, images, labels):
+        """The one-hot y a step conditions on, (N, K): the images' nearest centroids; None for
+        an unconditional GAN (cgan: the labels)."""
+        if not self.n_clusters:
+            return None
+        if self.centroids is None:
+            raise ValueError(f"{self.name}: --set clusters={self.n_clusters} needs the training images' "
+                             "clusters: call model.prepare(train_images) before train_step "
+                             "(minigen train does)")
+        x = backend.as_numpy(images.data)
+        return one_hot(nearest_centroid(x.reshape(len(x), -1), self.centroids), self.n_clusters, self.device)
+
+    def sample_condition(self, n, seed):
+        """y for n samples, drawn with the clusters' frequencies from a generator of its own
+        (so a grid is the same every call); None without clusters."""
+        if not self.n_clusters:
+            return None
+        p = self.cluster_sizes / self.cluster_sizes.sum()
+        return one_hot(np.random.default_rng(seed).choice(self.n_clusters, n, p=p), self.n_clusters, self.device)
+
+    def extra_state(self):
+        if self.centroids is None:
+            return {}
+        return {"centroids": self.centroids, "cluster_sizes": self.cluster_sizes}
+
+    def load_extra_state(self, state):
+        if "centroids" in state:
+            self.centroids = np.asarray(backend.as_numpy(state["centroids"]), dtype=np.float32)
+            self.cluster_sizes = np.asarray(backend.as_numpy(state["cluster_sizes"]), dtype=np.int64)
 
     def lr(self):
         return check_positive(self.config, "lr")
@@ -133,29 +213,37 @@ class GANModel(GenerativeModel):
         """Fresh z ~ N(0, I) from minigen's seeded generator, (n, nz, 1, 1), on the device."""
         return mg.randn(n, self.nz, 1, 1, device=self.device)
 
-    def generate(self, z, labels=None):
-        """G(z) in training mode (batch statistics), with the graph."""
-        return self.G(z)
+    def generate(self, z, y=None, G=None):
+        """G(z), or G([z, y]) for a one-hot condition y (N, K), in training mode (batch
+        statistics), with the graph."""
+        G = G or self.G
+        if y is None:
+            return G(z)
+        return G(mg.cat([z, y.reshape(y.shape[0], y.shape[1], 1, 1)], axis=1))
 
-    def generate_eval(self, z, labels=None):
-        """The sampler's G(z) (no graph, eval mode set by the caller)."""
-        return self.sampler()(z)
+    def generate_eval(self, z, y=None):
+        """The sampler's G (no graph, eval mode set by the caller)."""
+        return self.generate(z, y, self.sampler())
 
-    def critic(self, x, labels=None):
-        return self.D(self.augmented(x))
+    def critic(self, x, y=None):
+        """D's logit or score for x (DiffAugmented while training with ``augment``), given y
+        when the GAN is conditioned."""
+        if y is None:
+            return self.D(self.augmented(x))
+        return self.D(self.augmented(x), y)
 
     # --- looking at it ------------------------------------------------------------------
-    def _eval_generate(self, z, labels=None):
-        """G(z) with batch norm's running statistics and no graph, in batches of 500 (from the
-        moving average of G when ``ema`` is on)."""
+    def _eval_generate(self, z, y=None):
+        """G(z) (G(z, y) given one-hot y) with batch norm's running statistics and no graph, in
+        batches of 500 (from the moving average of G when ``ema`` is on)."""
         g = self.sampler()
         was_training = g.training
         g.eval()
         out = []
         with mg.no_grad():
             for i in range(0, len(z), 500):
-                lab = None if labels is None else labels[i:i + 500]
-                out.append(self.generate_eval(mg.tensor(z[i:i + 500], device=self.device), lab).data)
+                y_i = None if y is None else y[i:i + 500]
+                out.append(self.generate_eval(mg.tensor(z[i:i + 500], device=self.device), y_i).data)
         g.train(was_training)
         return mg.Tensor(backend.get_array_module(out[0]).concatenate(out))
 
@@ -168,7 +256,7 @@ class GANModel(GenerativeModel):
 
     def sample(self, n):
         """n images G(z) in [-1, 1], z the fixed noise (the same every call)."""
-        return self._eval_generate(self.sample_noise(n))
+        return self._eval_generate(self.sample_noise(n), self.sample_condition(n, FIXED_NOISE_SEED))
 
     def evaluate(self, images, train_images=None, classifier="mnist"):
         """Sample quality of ``eval_samples`` generated images against ``images`` (held-out,
@@ -185,4 +273,5 @@ class GANModel(GenerativeModel):
 
     def eval_batch(self, n):
         """(n generated images, the labels they were asked for or None) for ``evaluate``."""
-        return self._eval_generate(self.noise_array(FIXED_NOISE_SEED + 1, n)), None
+        y = self.sample_condition(n, FIXED_NOISE_SEED + 2)
+        return self._eval_generate(self.noise_array(FIXED_NOISE_SEED + 1, n), y), None

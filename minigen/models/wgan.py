@@ -99,7 +99,7 @@ class WGAN(GANModel):
             return 100
         return self.n_critic
 
-    def critic_penalty(self, real, fake):
+    def critic_penalty(self, real, fake, y=None):
         """Extra critic loss terms and logged values: none for WGAN (it clips instead)."""
         return 0.0, {}
 
@@ -107,10 +107,11 @@ class WGAN(GANModel):
         clip_weights_(self.D.parameters(), self.clip)
 
     def train_step(self, images, labels):
-        fake = self.generate(self.noise(images.shape[0])).detach()
-        real_scores, fake_scores = self.critic(images), self.critic(fake)
+        y = self.batch_condition(images, labels)  # None unless ``clusters`` is set
+        fake = self.generate(self.noise(images.shape[0]), y).detach()
+        real_scores, fake_scores = self.critic(images, y), self.critic(fake, y)
         loss_d, loss_g = wasserstein_losses(real_scores, fake_scores)
-        penalty, logged = self.critic_penalty(images, fake)
+        penalty, logged = self.critic_penalty(images, fake, y)
         opt = self.optimizers["D"]
         opt.zero_grad()
         (loss_d + penalty).backward()
@@ -121,7 +122,7 @@ class WGAN(GANModel):
         if self.critic_iters >= self.critic_updates_now():
             with frozen(self.D):
                 _, loss_g = wasserstein_losses(real_scores.detach(),
-                                               self.critic(self.generate(self.noise(images.shape[0]))))
+                                               self.critic(self.generate(self.noise(images.shape[0]), y), y))
                 self.optimizers["G"].zero_grad()
                 loss_g.backward()
             self.optimizers["G"].step()
@@ -132,9 +133,10 @@ class WGAN(GANModel):
                 **logged, "gen_iters": self.gen_iters}
 
     def extra_state(self):
-        return {"gen_iters": self.gen_iters, "critic_iters": self.critic_iters}
+        return {**super().extra_state(), "gen_iters": self.gen_iters, "critic_iters": self.critic_iters}
 
     def load_extra_state(self, state):
+        super().load_extra_state(state)
         self.gen_iters = int(state.get("gen_iters", 0))
         self.critic_iters = int(state.get("critic_iters", 0))
 
@@ -163,9 +165,9 @@ class WGANGP(WGAN):
         self.optimizers = {"G": Adam(self.G.parameters(), lr=self.lr(), betas=betas),
                            "D": Adam(self.D.parameters(), lr=self.lr(), betas=betas)}
 
-    def critic_penalty(self, real, fake):
+    def critic_penalty(self, real, fake, y=None):
         eps = mg.rand(real.shape[0], 1, 1, 1, device=self.device)
-        gp, norms = gradient_penalty(self.critic, real, fake, eps)
+        gp, norms = gradient_penalty(lambda x: self.critic(x, y), real, fake, eps)
         return self.gp_lambda * gp, {"gp": gp.detach(), "grad_norm": norms.detach().mean()}
 
     def after_critic_step(self):

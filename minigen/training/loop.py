@@ -316,6 +316,11 @@ def train(cfg):
         backend.check_device(cfg.device)
         model_cls = get_model_class(cfg.model)
         settings = _settings(cfg, model_cls)
+        if cfg.resume is not None:
+            # the run's own settings: a default changed since (a new recipe) must not change a
+            # run half-way; only the honoured changes (--lr, --steps) apply
+            settings = {**run.read_config()["settings"],
+                        **{k: settings[k] for k in ("lr", "steps") if k in changes}}
         dataset = load_split(cfg.model, cfg.data, "train")
     except (RuntimeError, ValueError, OSError) as exc:
         raise TrainingError(str(exc)) from None
@@ -370,6 +375,8 @@ def _train_locked(cfg, run, model, loader, settings, total, changes):
     test_images = _held_out(cfg, model, loader)
     if hasattr(model, "set_probe"):
         model.set_probe(test_images)
+    if cfg.resume is None and hasattr(model, "prepare"):  # a resumed run's checkpoint holds it
+        model.prepare(loader.transform(loader.images) if loader.transform else loader.images)
 
     start = 0
     if cfg.resume is not None:
