@@ -164,6 +164,18 @@ MUTATIONS = [
     m("cgan-generator-ignores-labels", "minigen/models/gan.py", (
         "return G(mg.cat([z, y.reshape(y.shape[0], y.shape[1], 1, 1)], axis=1))",
         "return G(mg.cat([z, 0 * y.reshape(y.shape[0], y.shape[1], 1, 1)], axis=1))"), GAN),
+    m("clusters-farthest-centroid", "minigen/data/clusters.py", (
+        "    return squared_distances(x, centroids).argmin(1)",
+        "    return squared_distances(x, centroids).argmax(1)"), GAN + ["tests/test_clusters.py"],
+      "every image is put in the group it is least like"),
+    m("clusters-centroid-not-the-mean", "minigen/data/clusters.py", (
+        "                centroids[j] = x[members].mean(0)",
+        "                centroids[j] = x[members].mean(0) * 0.9"), ["tests/test_clusters.py"],
+      "Lloyd's second step no longer minimises J"),
+    m("clusters-fakes-drop-the-condition", "minigen/models/dcgan.py", (
+        "        fake = self.generate(self.noise(images.shape[0]), y)",
+        "        fake = self.generate(self.noise(images.shape[0]), None if y is None else y * 0)"), GAN,
+      "G is told no group: the conditioned game in name only"),
     m("cyclegan-critic-targets-swapped", "minigen/models/cyclegan.py", (
         "0.5 * (lsgan_loss(critic(real), 1.0) + lsgan_loss(critic(fake), 0.0))",
         "0.5 * (lsgan_loss(critic(real), 0.0) + lsgan_loss(critic(fake), 1.0))"), CYCLE),
