@@ -378,10 +378,12 @@ def build_parser():
                    help="a model-specific setting, e.g. --set width=32; vae: latent=2, beta=4, "
                         "binarize=false (grey-level targets instead of Bernoulli draws); GANs: nz, "
                         "g_width, d_width, eval_samples, spectral_norm=true, augment=translation, "
-                        "ema=0.999, recipe=NAME (dcgan/cgan: radford = Radford et al.'s "
+                        "ema=0.999, clusters=K (condition G and D on K k-means groups of the "
+                        "training images, no labels; 0 = unconditional), recipe=NAME "
+                        "(dcgan/cgan: radford = Radford et al.'s "
                         "hyperparameters; wgan: arjovsky = the reference schedule; wgan-gp: "
                         "gulrajani; the default recipe, minigen, is the one measured best in 10 "
-                        "CPU minutes); dcgan/cgan: loss=bce|hinge, g_loss=saturating, beta1; wgan: "
+                        "CPU minutes: Adam/RMSprop steps for the budget and clusters=50); dcgan/cgan: loss=bce|hinge, g_loss=saturating, beta1; wgan: "
                         "clip, n_critic, warm_start; wgan-gp: gp_lambda, n_critic, critic_norm=none|layer")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--threads", type=int, metavar="N",

@@ -29,7 +29,8 @@ How the critic is kept Lipschitz:
 Those are the papers' recipes (``--set recipe=arjovsky`` and ``recipe=gulrajani``). The default
 recipe, ``minigen``, keeps each method and changes its schedule for a 10-minute CPU budget:
 WGAN RMSprop(5e-4), n_critic = 2, no warm start; WGAN-GP Adam(1e-3, betas (0.5, 0.9)),
-n_critic = 2 (measured in benchmarks/RESULTS.md, "GAN recipe").
+n_critic = 2; and both condition on 50 k-means groups of the training images (``clusters``,
+gan.py), the critic a projection critic D(x, y) (measured in benchmarks/RESULTS.md, "GAN recipe").
 
 One ``minigen train`` step is one critic update on one batch of real images; after every
 n_critic of them G is updated once. So ``--steps`` counts critic updates; ``gen_iters`` in the
@@ -72,11 +73,13 @@ class WGAN(GANModel):
     # The reference code's settings; ``recipe=minigen`` (default): what drew digits within
     # 10 CPU minutes (benchmarks/RESULTS.md, "GAN recipe").
     recipes = {"arjovsky": {"lr": 5e-5, "n_critic": 5, "clip": 0.01, "warm_start": 25,
-                            "critic_norm": "batch", "steps": 5000}}
+                            "critic_norm": "batch", "steps": 5000, "clusters": 0}}
     # The reference's rate and 5:1 schedule spend 10 CPU minutes on ~700 G updates, most of them
     # against a critic still learning (the warm start alone is 2,500 critic updates). Ten times
     # the rate and 2:1 reach digits in the budget; clipping, RMSprop and the BN critic stay.
-    recipes["minigen"] = {**recipes["arjovsky"], "lr": 5e-4, "n_critic": 2, "warm_start": 0, "steps": 3600}
+    # 50 k-means groups as the condition (gan.py, ``clusters``), as for DCGAN.
+    recipes["minigen"] = {**recipes["arjovsky"], "lr": 5e-4, "n_critic": 2, "warm_start": 0, "steps": 3600,
+                          "clusters": 50}
     defaults = {**GANModel.common_defaults, "recipe": "minigen", **recipes["minigen"]}
 
     def build(self):
@@ -147,10 +150,11 @@ class WGANGP(WGAN):
     # Gulrajani et al.'s settings (their Algorithm 1); ``recipe=minigen`` (default): what drew
     # digits within 10 CPU minutes (benchmarks/RESULTS.md, "GAN recipe").
     recipes = {"gulrajani": {"lr": 1e-4, "beta1": 0.0, "beta2": 0.9, "n_critic": 5, "gp_lambda": 10.0,
-                             "critic_norm": "none", "steps": 5000}}
+                             "critic_norm": "none", "steps": 5000, "clusters": 0}}
     # Adam 1e-3 with beta1 0.5 (DCGAN's momentum) and 2 critic updates per G update: the
     # paper's 1e-4 and 5:1 are built for 200,000 updates, not 3,000 (RESULTS.md, "GAN recipe").
-    recipes["minigen"] = {**recipes["gulrajani"], "lr": 1e-3, "beta1": 0.5, "n_critic": 2, "steps": 3000}
+    recipes["minigen"] = {**recipes["gulrajani"], "lr": 1e-3, "beta1": 0.5, "n_critic": 2, "steps": 3000,
+                          "clusters": 50}
     defaults = {**GANModel.common_defaults, "recipe": "minigen", "warm_start": 0, **recipes["minigen"]}
 
     def make_optimizers(self):
