@@ -54,10 +54,20 @@ def test_losses_compare_only_the_keys_both_return():
 
 def test_run_prints_the_workload_table_and_the_worst_ratio(one_thread, capsys):
     import run as bench
-    rows = bench.main(["--torch", "--threads", "1", "--workload", "vae", "--scales", "1", "--repeat", "1"])
+    rows = bench.main(["--torch", "--threads", "1", "--workload", "vae", "--scales", "1", "--repeat", "1",
+                       "--profile"])
     out = capsys.readouterr().out
     assert "| vae | 64 | 1 |" in out and "same losses on 2 steps" in out
     assert f"worst ratio at 1x the default batch: {rows[0]['ratio']:.2f}x (vae, batch 64); target <= 1.0x" in out
+    assert "## mg.profile() of 3 vae steps, batch 64" in out
+
+
+def test_profile_step_prints_both_libraries_tables(one_thread, capsys):
+    import profile_step
+    profile_step.main(["vae", "--batch", "2", "--steps", "1", "--rows", "3"])
+    out = capsys.readouterr().out
+    assert "## minigen, mg.profile():" in out and "outside them" in out
+    assert "## PyTorch, torch.profiler" in out and "Self CPU time total" in out
 
 
 @pytest.mark.parametrize("argv, message", [(["--workload", "vae,gan"], "--workload vae,gan: expected all or"),
