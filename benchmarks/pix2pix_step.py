@@ -18,24 +18,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
-from run import copy_weights, set_threads  # noqa: E402
-from timing import machine, median_interleaved  # noqa: E402
-
-
-def torch_patchgan(ours, torch):
-    """A PyTorch copy of ``cyclegan_nets.patchgan``'s Sequential, layer by layer."""
-    import minigen.nn as mnn
-    layers = []
-    for m in ours:
-        if isinstance(m, mnn.Conv2d):
-            layers.append(torch.nn.Conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding))
-        elif isinstance(m, mnn.InstanceNorm2d):
-            layers.append(torch.nn.InstanceNorm2d(m.num_features, eps=m.eps))
-        elif isinstance(m, mnn.LeakyReLU):
-            layers.append(torch.nn.LeakyReLU(m.negative_slope))
-        else:
-            raise TypeError(f"torch_patchgan: no PyTorch twin for {m!r}")
-    return torch.nn.Sequential(*layers)
+from timing import machine, median_interleaved, set_threads  # noqa: E402
+from workloads.twin import copy_weights, torch_twin  # noqa: E402
 
 
 class TorchPix2Pix:
@@ -52,7 +36,7 @@ class TorchPix2Pix:
         n_dropout = sum(any(type(m).__name__ == "Dropout" for m in level) for level in g.up)
         self.G = TorchUNet(model.c_in, model.c_out, g.down[0].out_channels, depth, n_dropout, g.skips,
                            nn=torch.nn, cat=torch.cat)
-        self.D = torch_patchgan(model.D, torch)
+        self.D = torch_twin(model.D, torch)
         copy_weights(model.G, self.G, torch)
         copy_weights(model.D, self.D, torch)
         total = model.config["steps"]

@@ -3,8 +3,9 @@
     python benchmarks/run.py [--device cpu|cuda] [--threads 2] [--torch] [--repeat 15]
                              [--batches 16,64,256,512] [--memory] [--profile] [--plot FILE]
                              [--allocator keep|default]
+    python benchmarks/run.py --workload all|NAME[,NAME] [--scales 1,4,8] [same options]
 
-Workloads (the networks of the GAN and VAE issues):
+Without --workload, the first table (the networks of the GAN and VAE issues):
   * dcgan: one discriminator update on a real and a fake batch, then one generator update
     (non-saturating BCE-with-logits losses, Adam 2e-4, betas (0.5, 0.999)), batch 64;
   * vae: one step of the convolutional VAE (sum BCE + KL, Adam 1e-3), batch 128;
@@ -19,6 +20,14 @@ post-build baseline: host RSS on the CPU; on the GPU, CuPy's pool and PyTorch's 
 --profile prints mg.profile()'s table for the minigen steps.
 --allocator keep (the default) calls minigen.allocator.keep_freed_memory(), as `minigen train`
 does; both frameworks share the process and so the policy.
+
+--workload: every registered model's training step (``benchmarks/workloads/``: dcgan, cgan,
+wgan, wgan-gp, vae, cyclegan, srgan-pixel, srgan, pix2pix, spade; "all" for every one), each at
+its default batch times each of --scales (1, 4 and 8). With --torch each workload's PyTorch twin
+is first checked to compute the same losses as minigen on two steps at batch 4, then the
+batches of one workload are timed together, round-robin, minigen and PyTorch alternating.
+One table, then the worst ratio at the default batch and at the largest scale against the
+targets (<= 1.0x at the default batch, <= 1.2x at 8x).
 """
 import argparse
 import os
@@ -29,119 +38,13 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
-from timing import machine, median_interleaved  # noqa: E402
-from minigen.models.gan_nets import discriminator, generator  # noqa: E402
+from timing import machine, median_interleaved, set_threads  # noqa: E402,F401
+# the DCGAN and VAE steps live in workloads/classic.py; these names stay importable from here
+from workloads.classic import MinigenSteps, TorchSteps, dcgan_nets, vae_nets  # noqa: E402,F401
+from workloads.twin import copy_weights  # noqa: E402,F401
+import workloads  # noqa: E402
 
-
-def set_threads(n):
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(n)
-
-
-# ----------------------------------------------------------------------------- networks
-
-def dcgan_nets(nn, c=1, nz=100):
-    """The ``dcgan`` model's G and D (minigen/models/gan_nets.py), built with ``nn``."""
-    return generator(nz, c, 28, 128, nn=nn), discriminator(c, 28, 64, "batch", nn=nn)
-
-
-def vae_nets(nn, latent=16):
-    enc = nn.Sequential(
-        nn.Conv2d(1, 32, 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv2d(32, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.LeakyReLU(0.2),
-        nn.Flatten(), nn.Linear(64 * 7 * 7, 2 * latent))
-    dec = nn.Sequential(
-        nn.Linear(latent, 64 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (64, 7, 7)),
-        nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.BatchNorm2d(32), nn.ReLU(),
-        nn.ConvTranspose2d(32, 1, 4, 2, 1))
-    return enc, dec
-
-
-def copy_weights(src, dst, torch):
-    """minigen module -> PyTorch module with the same parameter names and layouts."""
-    state = {k: torch.tensor(v) for k, v in src.state_dict().items()}
-    missing, unexpected = dst.load_state_dict(state, strict=False)
-    if unexpected or any(not k.endswith("num_batches_tracked") for k in missing):
-        raise RuntimeError(f"weights do not line up: missing {missing}, unexpected {unexpected}")
-
-
-# ----------------------------------------------------------------------------- steps
-
-class _Steps:
-    """The two training steps, written once: ``self.lib`` is minigen or torch, and every call
-    below exists with the same meaning in both."""
-
-    def dcgan_step(self, real, z):
-        bce = self.F.binary_cross_entropy_with_logits
-        ones = self.lib.ones(real.shape[0], 1, 1, 1, device=self.device)
-        zeros = self.lib.zeros(real.shape[0], 1, 1, 1, device=self.device)
-        fake = self.g(z)
-        loss_d = bce(self.d(real), ones) + bce(self.d(fake.detach()), zeros)
-        self.opt_d.zero_grad()
-        loss_d.backward()
-        self.opt_d.step()
-        loss_g = bce(self.d(fake), ones)  # the non-saturating generator loss
-        self.opt_g.zero_grad()
-        loss_g.backward()
-        self.opt_g.step()
-        return loss_g
-
-    def vae_step(self, x, eps):
-        h = self.enc(x)
-        mu, logvar = h[:, :16], h[:, 16:]
-        z = mu + (logvar * 0.5).exp() * eps
-        logits = self.dec(z)
-        kl = 0.5 * (mu * mu + logvar.exp() - 1 - logvar).sum()  # KL(N(mu, sigma^2) || N(0, I))
-        loss = (self.F.binary_cross_entropy_with_logits(logits, x, reduction="sum") + kl) / x.shape[0]
-        self.opt_v.zero_grad()
-        loss.backward()
-        self.opt_v.step()
-        return loss
-
-    def _adam(self, optim):
-        self.opt_g = optim.Adam(self.g.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        self.opt_d = optim.Adam(self.d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        self.opt_v = optim.Adam(list(self.enc.parameters()) + list(self.dec.parameters()), lr=1e-3)
-
-
-class MinigenSteps(_Steps):
-    def __init__(self, device):
-        import minigen as mg
-        self.lib = self.mg = mg
-        self.device = device
-        self.F = mg.nn.functional
-        mg.manual_seed(0)
-        self.g, self.d = dcgan_nets(mg.nn)
-        self.enc, self.dec = vae_nets(mg.nn)
-        for m in (self.g, self.d, self.enc, self.dec):
-            m.to(device)
-        self._adam(mg.optim)
-
-    def sync(self):
-        if self.device == "cuda":
-            self.mg.backend.cupy.cuda.Device().synchronize()
-
-
-class TorchSteps(_Steps):
-    def __init__(self, device, ours):
-        import torch
-        self.lib = self.torch = torch
-        self.device = device
-        self.F = torch.nn.functional
-        self.g, self.d = dcgan_nets(torch.nn)
-        self.enc, self.dec = vae_nets(torch.nn)
-        for src, dst in ((ours.g, self.g), (ours.d, self.d), (ours.enc, self.enc), (ours.dec, self.dec)):
-            copy_weights(src, dst, torch)
-            dst.to(device)
-        self._adam(torch.optim)
-
-    def data(self, array):
-        return self.torch.tensor(array, device=self.device)
-
-    def sync(self):
-        if self.device == "cuda":
-            self.torch.cuda.synchronize()
-
+TARGETS = {1: 1.0, 8: 1.2}   # issue 21: minigen / PyTorch at the default batch and at 8x it
 
 # ----------------------------------------------------------------------------- timing
 
@@ -219,10 +122,13 @@ import run as b
 b.set_threads({threads})
 from minigen import allocator
 allocator.keep_freed_memory() if {allocator!r} == 'keep' else allocator.default_policy()
-ours = b.MinigenSteps({device!r})
-theirs = b.TorchSteps({device!r}, ours) if {framework!r} == 'torch' else None
-fns = b.workload_fns({name!r}, {batch}, ours, theirs)
-fn = fns[-1] if {framework!r} == 'torch' else fns[0]
+import workloads
+torch = None
+if {framework!r} == 'torch':
+    import torch
+    torch.set_num_threads({threads})
+work = workloads.build({name!r}, {batch}, {device!r}, torch)
+fn = work.theirs if torch else work.ours
 if {framework!r} == 'torch' and {device!r} == 'cuda':
     import torch; torch.cuda.reset_peak_memory_stats()
 base = {peak}
@@ -274,6 +180,104 @@ def plot_scaling(batches, measured, names, path, device):
     print(f"wrote {path}")
 
 
+def print_header(args, torch):
+    """Two comment lines: the run's settings and date; the machine, libraries and its SGEMM rate."""
+    import numpy as np
+    a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32)
+    sgemm_s = median_interleaved([lambda: a @ a], [lambda: None], 5)[0]
+    sgemm = 2 * 1024 ** 3 / sgemm_s / 1e9
+    print(f"# training steps, device={args.device}, threads={args.threads}, {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"# {machine(args.device)}" +
+          (f", torch {torch.__version__}" if torch else "") +
+          (f"; machine SGEMM (NumPy 1024^2 float32) {sgemm:.0f} GFLOP/s" if args.device == "cpu" else "") +
+          f"; allocator: {args.allocator}", flush=True)
+
+
+# ----------------------------------------------------------------------------- every model's step
+
+def parse_workloads(spec, scales):
+    """--workload and --scales -> (names, sorted positive ints); a bad one exits with one line."""
+    names = list(workloads.NAMES) if spec == "all" else [n.strip() for n in spec.split(",") if n.strip()]
+    unknown = [n for n in names if n not in workloads.WORKLOADS]
+    if unknown or not names:
+        sys.exit(f"{os.path.basename(__file__)}: --workload {spec}: expected all or a comma-separated list "
+                 f"of {', '.join(workloads.NAMES)}")
+    try:
+        factors = sorted({int(k) for k in scales.split(",")})
+    except ValueError:
+        factors = []
+    if not factors or factors[0] < 1:
+        sys.exit(f"{os.path.basename(__file__)}: --scales {scales}: expected positive integers, e.g. 1,4,8")
+    return names, factors
+
+
+def worst_lines(rows, scales):
+    """The worst ratio at each target's scale and overall, and the rows over their target."""
+    lines = []
+    for scale in scales:
+        at = [r for r in rows if r["scale"] == scale and r["ratio"] is not None]
+        if at:
+            worst = max(at, key=lambda r: r["ratio"])
+            target = TARGETS.get(scale)
+            over = [f"{r['name']} {r['ratio']:.2f}x" for r in at if target is not None and r["ratio"] > target]
+            lines.append(f"worst ratio at {scale}x the default batch: {worst['ratio']:.2f}x ({worst['name']}, "
+                         f"batch {worst['batch']})" +
+                         (f"; target <= {target}x, missed by: {', '.join(over) or 'none'}" if target else ""))
+    timed = [r for r in rows if r["ratio"] is not None]
+    if timed:
+        worst = max(timed, key=lambda r: r["ratio"])
+        lines.append(f"worst ratio: {worst['ratio']:.2f}x ({worst['name']}, batch {worst['batch']})")
+    return lines
+
+
+def workload_table(args, names, scales, torch):
+    """The --workload table: each workload at its default batch x --scales, the batches of one
+    workload timed together (round-robin, minigen and PyTorch alternating); with --torch every
+    twin is checked on two steps before any timing."""
+    import minigen as mg
+    if torch:
+        for name in names:
+            workloads.check(name, torch, device=args.device)
+    print_header(args, torch)
+    print(f"# {len(names)} workloads, batches = default x {','.join(map(str, scales))}; median of {args.repeat} "
+          f"steps after 3 warm-up steps" + ("; PyTorch twins checked: same losses on 2 steps" if torch else ""))
+    print("| workload | batch | x default | minigen ms | PyTorch ms | ratio |" +
+          (" peak MiB minigen | peak MiB PyTorch |" if args.memory else ""))
+    print("| --- | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if args.memory else ""), flush=True)
+    rows = []
+    for name in names:
+        default = workloads.default_batch(name)
+        works = [workloads.build(name, default * k, args.device, torch) for k in scales]
+        fns = [f for w in works for f in w.fns()]
+        times = median_interleaved(fns, [s for w in works for s in w.syncs()], args.repeat)
+        per = len(works[0].fns())
+        del works, fns   # free the large batches before the next workload
+        for k, scale in enumerate(scales):
+            t = times[k * per:(k + 1) * per]
+            row = {"name": name, "batch": default * scale, "scale": scale, "ratio": t[0] / t[1] if per == 2 else None}
+            line = (f"| {name} | {row['batch']} | {scale} | {t[0] * 1e3:.1f} | "
+                    + (f"{t[1] * 1e3:.1f} | {row['ratio']:.2f}x |" if per == 2 else "- | - |"))
+            if args.memory:
+                mem = [measure_memory(name, row["batch"], f, args.device, args.threads, args.allocator)
+                       for f in (("minigen", "torch") if torch else ("minigen",))]
+                line += " " + " | ".join(f"{m:.0f}" for m in mem) + (" |" if torch else " | - |")
+            rows.append(row)
+            print(line, flush=True)
+    print()
+    for line in worst_lines(rows, scales):
+        print(line)
+    if args.profile:
+        for name in names:
+            fn = workloads.build(name, workloads.default_batch(name), args.device).ours
+            fn()
+            with mg.profile(sync=args.device == "cuda") as prof:
+                for _ in range(3):
+                    fn()
+            print(f"\n## mg.profile() of 3 {name} steps, batch {workloads.default_batch(name)}\n```\n"
+                  f"{prof.table(20)}\n```")
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      epilog="Example: python benchmarks/run.py --torch --threads 2",
@@ -288,9 +292,13 @@ def main(argv=None):
     parser.add_argument("--plot", metavar="FILE", help="write the batch-scaling plot (PNG) here")
     parser.add_argument("--allocator", choices=("keep", "default"), default="keep",
                         help="keep freed memory for reuse (as `minigen train` does) or glibc's default")
+    parser.add_argument("--workload", metavar="all|NAME[,NAME]",
+                        help=f"every model's step table instead: all, or some of {', '.join(workloads.NAMES)}")
+    parser.add_argument("--scales", default="1,4,8", help="--workload: batches = default batch x these")
     args = parser.parse_args(argv)
+    if args.workload:
+        names, scales = parse_workloads(args.workload, args.scales)  # bad input: one line, before any work
     set_threads(args.threads)
-    import numpy as np
     import minigen as mg
     from minigen import allocator
     try:
@@ -298,25 +306,21 @@ def main(argv=None):
     except (RuntimeError, ValueError) as exc:
         sys.exit(f"{os.path.basename(__file__)}: --device {args.device}: {exc}")
     allocator.keep_freed_memory() if args.allocator == "keep" else allocator.default_policy()
+    mg.set_num_threads(args.threads)   # NumPy may be loaded already (by the imports above): tell its BLAS too
     theirs_mod = None
     if args.torch:
         import torch
         torch.set_num_threads(args.threads)
         theirs_mod = torch
+    if args.workload:
+        return workload_table(args, names, scales, theirs_mod)
     if args.torch:
         check_same_computation(args.device)
     ours = MinigenSteps(args.device)
     theirs = TorchSteps(args.device, ours) if args.torch else None
     syncs = [ours.sync] + ([theirs.sync] if theirs else [])
 
-    a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32)
-    sgemm_s = median_interleaved([lambda: a @ a], [lambda: None], 5)[0]
-    sgemm = 2 * 1024 ** 3 / sgemm_s / 1e9
-    print(f"# training steps, device={args.device}, threads={args.threads}, {time.strftime('%Y-%m-%d %H:%M')}")
-    print(f"# {machine(args.device)}" +
-          (f", torch {theirs_mod.__version__}" if theirs_mod else "") +
-          (f"; machine SGEMM (NumPy 1024^2 float32) {sgemm:.0f} GFLOP/s" if args.device == "cpu" else "") +
-          f"; allocator: {args.allocator}")
+    print_header(args, theirs_mod)
     print("| workload | batch | minigen ms | PyTorch ms | ratio | minigen GFLOP/s |" +
           (" peak MiB minigen | peak MiB PyTorch |" if args.memory else ""))
     print("| --- | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if args.memory else ""))

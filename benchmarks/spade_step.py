@@ -15,7 +15,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
-from timing import machine, median_interleaved  # noqa: E402
+from timing import machine, median_interleaved, set_threads  # noqa: E402
+from workloads.twin import torch_twin  # noqa: E402
 
 
 def torch_networks(torch, model):
@@ -48,8 +49,7 @@ def torch_networks(torch, model):
         return SPADE(layer) if type(layer).__name__ == "SPADE" else IN(layer)
 
     def conv(c):
-        return tnn.Conv2d(c.in_channels, c.out_channels, c.kernel_size, c.stride, c.padding,
-                          dilation=c.dilation, bias=c.bias is not None)
+        return torch_twin(c, torch)
 
     class Block(tnn.Module):
         def __init__(self, b):
@@ -67,18 +67,7 @@ def torch_networks(torch, model):
             return x_s + dx
 
     def sequential(seq):
-        layers = []
-        for layer in seq:
-            kind = type(layer).__name__
-            if kind == "Conv2d":
-                layers.append(conv(layer))
-            elif kind == "InstanceNorm2d":
-                layers.append(tnn.InstanceNorm2d(layer.num_features, affine=layer.affine))
-            elif kind == "LeakyReLU":
-                layers.append(tnn.LeakyReLU(0.2))
-            else:
-                raise ValueError(kind)
-        return tnn.Sequential(*layers)
+        return torch_twin(seq, torch)
 
     class Generator(tnn.Module):
         def __init__(self):
@@ -151,7 +140,25 @@ class TorchStep:
         self.opt_d.zero_grad()
         loss_d.backward()
         self.opt_d.step()
-        return loss_g.item(), loss_d.item()
+        return {"loss_g": loss_g.item(), "loss_d": loss_d.item()}
+
+
+def build_pair(torch, batch=None, generator="spade", device="cpu"):
+    """(the spade model with its defaults, its PyTorch twin ``TorchStep``, minigen's label | RGB
+    batch, PyTorch's [maps, rgb, z of each of the model's first steps]): the first steps of the two
+    compute the same losses. ``batch``: default the model's; the embedded training images."""
+    import minigen as mg
+    from minigen.models.spade import SPADE
+    from workloads.common import CHECKED_STEPS, build_model, embedded_images, replayed
+    batch = batch or SPADE.defaults["batch_size"]
+    array = embedded_images(SPADE, batch)
+    model = build_model("spade", batch, device, array.shape[1:], generator=generator)
+    images = mg.tensor(array, device=device)
+    theirs = TorchStep(torch, model)
+    m, real = model.split(images)
+    # the noise of the model's first steps
+    zs = replayed(lambda: [mg.randn(len(real), model.nz) for _ in range(CHECKED_STEPS)])
+    return model, theirs, images, [torch.tensor(t.numpy(), device=device) for t in (m, real, *zs)]
 
 
 def main(argv=None):
@@ -160,39 +167,23 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--generator", choices=("spade", "concat"), default="spade")
     args = parser.parse_args(argv)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
-    import numpy as np
+    set_threads(args.threads)
     import torch
-    import minigen as mg
     from minigen import allocator
-    from minigen import random as mg_random
-    from minigen.data import to_symmetric
-    from minigen.models.spade import SPADE
     torch.set_num_threads(args.threads)
     allocator.keep_freed_memory()
-    data = SPADE.load_data("embedded", "train").images
-    images = mg.tensor(to_symmetric(np.array(data[:SPADE.defaults["batch_size"]])))
-    mg.manual_seed(0)
-    model = SPADE({**SPADE.defaults, "generator": args.generator}, image_shape=data.shape[1:])
-    theirs = TorchStep(torch, model)
-    m, real = model.split(images)
-    tm, treal = torch.tensor(m.numpy()), torch.tensor(real.numpy())
-    # the same first step: minigen's noise, handed to PyTorch
-    state = mg_random.get_rng_state()
-    z = mg.randn(len(real), model.nz)
-    mg_random.set_rng_state(state)
+    model, theirs, images, (tm, treal, tz, _) = build_pair(torch, generator=args.generator)
     ours_losses = model.train_step(images, None)
-    theirs_losses = theirs.step(tm, treal, torch.tensor(z.numpy()))
+    theirs_losses = theirs.step(tm, treal, tz)
     print(f"# first step, loss_g / loss_d: minigen {float(ours_losses['loss_g']):.6f} / "
-          f"{float(ours_losses['loss_d']):.6f}, PyTorch {theirs_losses[0]:.6f} / {theirs_losses[1]:.6f}")
-    tz = torch.randn(len(real), model.nz)
+          f"{float(ours_losses['loss_d']):.6f}, PyTorch {theirs_losses['loss_g']:.6f} / {theirs_losses['loss_d']:.6f}")
+    tz = torch.randn(len(treal), model.nz)
     times = median_interleaved([lambda: model.train_step(images, None), lambda: theirs.step(tm, treal, tz)],
                                [lambda: None, lambda: None], args.repeat)
     print(f"# {machine('cpu')}, torch {torch.__version__}, threads {args.threads}")
     print("| workload | batch | minigen ms | PyTorch ms | ratio |")
     print("| --- | ---: | ---: | ---: | ---: |")
-    print(f"| spade step ({args.generator}) | {len(real)} | {times[0] * 1e3:.1f} | {times[1] * 1e3:.1f} | "
+    print(f"| spade step ({args.generator}) | {len(treal)} | {times[0] * 1e3:.1f} | {times[1] * 1e3:.1f} | "
           f"{times[0] / times[1]:.2f}x |")
 
 

@@ -36,7 +36,7 @@ class TorchSRGAN:
     def __init__(self, ours):
         import torch
         from minigen.models.srgan_nets import patch_critic, unet_generator
-        from run import copy_weights
+        from workloads.twin import copy_weights
         self.torch, self.F = torch, torch.nn.functional
         cfg = ours.config
         self.G = unet_generator(1, cfg["width"], cfg["n_blocks"], cfg["upsample"], nn=torch.nn)
@@ -64,11 +64,15 @@ class TorchSRGAN:
         return self.phi((y + 1) * 0.5 - 0.5)
 
     def phase1_step(self, y):
-        loss = self.F.l1_loss(self.G(self.inputs(y)), y)
+        """The pixel step; the content loss is measured without a gradient, as the model logs it."""
+        y_hat = self.G(self.inputs(y))
+        loss = self.F.l1_loss(y_hat, y)
         self.opt_g.zero_grad()
         loss.backward()
         self.opt_g.step()
-        return loss
+        with self.torch.no_grad():
+            content = self.F.mse_loss(self.features(y_hat), self.features(y))
+        return {"loss_pixel": loss, "loss_content": content}
 
     def phase2_step(self, y):
         bce = self.F.binary_cross_entropy_with_logits
@@ -83,15 +87,25 @@ class TorchSRGAN:
         fake = self.D(y_hat)
         with self.torch.no_grad():
             target = self.features(y)
-        total = (self.lambdas["pixel"] * self.F.l1_loss(y_hat, y)
-                 + self.lambdas["adv"] * bce(fake, self.torch.ones_like(fake))
-                 + self.lambdas["content"] * self.F.mse_loss(self.features(y_hat), target))
+        parts = {"loss_pixel": self.F.l1_loss(y_hat, y), "loss_g_adv": bce(fake, self.torch.ones_like(fake)),
+                 "loss_content": self.F.mse_loss(self.features(y_hat), target)}
+        total = sum(self.lambdas[k] * parts[f"loss_{k}"] for k in ("pixel", "content"))
+        total = total + self.lambdas["adv"] * parts["loss_g_adv"]
         self.opt_g_adv.zero_grad()
         total.backward()
         self.opt_g_adv.step()
         for p in self.D.parameters():
             p.requires_grad_(True)
-        return total
+        return {**parts, "loss_d": loss_d}
+
+
+def build_pair(batch, scale, phase, torch, device="cpu"):
+    """(the srgan model, its PyTorch twin), the model set to take its next step in ``phase``
+    (1: the pixel loss; 2: critic + pixel + content + adversarial)."""
+    ours = build_minigen(batch, scale, device)
+    if phase == 2:
+        ours.pixel_steps, ours.step = 0, 1   # in phase 2 from the first call
+    return ours, TorchSRGAN(ours) if torch else None
 
 
 def main(argv=None):
@@ -110,20 +124,18 @@ def main(argv=None):
     y = rng.uniform(-1, 1, (args.batch, 1, 28, 28)).astype(np.float32)
     ty, my = torch.tensor(y), mg.tensor(y)
 
-    ours1, ours2 = build_minigen(args.batch, args.scale), build_minigen(args.batch, args.scale)
-    theirs1, theirs2 = TorchSRGAN(ours1), TorchSRGAN(ours2)
-    ours2.pixel_steps, ours2.step = 0, 1   # in phase 2 from the first call
+    from workloads.common import check_losses
+    ours1, theirs1 = build_pair(args.batch, args.scale, 1, torch)
+    ours2, theirs2 = build_pair(args.batch, args.scale, 2, torch)
     # the same computation: the first step's losses agree (float32, different summation orders)
-    a, b = float(ours1.train_step(my, None)["loss_pixel"]), theirs1.phase1_step(ty).item()
-    assert abs(a - b) < 1e-4 * max(1.0, abs(b)), (a, b)
-    ours2.train_step(my, None), theirs2.phase2_step(ty)
+    check_losses("srgan phase 1", ours1.train_step(my, None), theirs1.phase1_step(ty))
+    check_losses("srgan phase 2", ours2.train_step(my, None), theirs2.phase2_step(ty))
     fns = [lambda: ours1.train_step(my, None), lambda: theirs1.phase1_step(ty),
            lambda: ours2.train_step(my, None), lambda: theirs2.phase2_step(ty)]
     names = ["srgan phase 1", "srgan phase 1", "srgan phase 2", "srgan phase 2"]
     if args.dcgan:
-        import run as bench
-        dc = bench.MinigenSteps("cpu")
-        fns += bench.workload_fns("dcgan", 64, dc, None)
+        from workloads import dcgan
+        fns.append(dcgan.build(64).ours)
         names.append("dcgan (reference)")
     times = median_interleaved(fns, [lambda: None] * len(fns), args.repeat)
     print(f"machine: {machine('cpu')}; threads {args.threads}; batch {args.batch}; scale x{args.scale}")

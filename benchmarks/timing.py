@@ -1,6 +1,13 @@
 """The one timing rule both benchmarks use."""
+import os
 import statistics
 import time
+
+
+def set_threads(n):
+    """Ask every BLAS/OpenMP library loaded after this call for ``n`` threads."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(n)
 
 
 def median_interleaved(fns, syncs, repeat):
@@ -25,7 +32,6 @@ def median_interleaved(fns, syncs, repeat):
 def machine(device):
     """One line naming what the numbers were measured on: CPU model and count, NumPy and its
     BLAS, Python, and on the GPU the device's name and CuPy's version."""
-    import os
     import platform
     import numpy as np
     cpu = platform.processor() or platform.machine()
