@@ -4,7 +4,7 @@ critic's gap D(real) - D(fake) for every GAN.
 
 Resume tests compare the code with itself, so a wrong loss passes both runs; these tests
 compare it with the formula. Every setting a formula depends on (gp_lambda, beta,
-lambda_cyc, pool_size, lr, n_critic) is passed explicitly, not taken from the defaults."""
+lambda_cyc, pool_size, lr, n_critic, clusters) is passed explicitly, not taken from the defaults."""
 import numpy as np
 import pytest
 
@@ -87,7 +87,7 @@ def stub_gan(model, seed=0):
 def test_wgan_gp_critic_loss_is_fake_minus_real_plus_lambda_times_the_penalty(gp_lambda):
     """loss_d = E[D(fake)] - E[D(real)] + lambda (||w|| - 1)^2 for the linear critic
     (a sign flip of the penalty or a dropped lambda changes the value)."""
-    model = gan("wgan-gp", gp_lambda=gp_lambda, n_critic=5, critic_norm="none")
+    model = gan("wgan-gp", gp_lambda=gp_lambda, n_critic=5, critic_norm="none", clusters=0)
     fake = stub_gan(model)
     real = images(6, -1, 1, 7)
     out = model.train_step(mg.tensor(real), None)
@@ -100,7 +100,7 @@ def test_wgan_gp_critic_loss_is_fake_minus_real_plus_lambda_times_the_penalty(gp
 
 def test_wgan_gp_critic_update_follows_the_penalised_loss_gradient():
     """One SGD step on w: w - lr (mean(fake) - mean(real) + 2 lambda (||w|| - 1) w / ||w||)."""
-    model = gan("wgan-gp", gp_lambda=3.0, n_critic=5, critic_norm="none")
+    model = gan("wgan-gp", gp_lambda=3.0, n_critic=5, critic_norm="none", clusters=0)
     fake = stub_gan(model)
     real = images(6, -1, 1, 7)
     w0 = model.D.w.numpy().astype(np.float64).ravel()
@@ -112,7 +112,7 @@ def test_wgan_gp_critic_update_follows_the_penalised_loss_gradient():
 
 
 def test_wgan_critic_loss_is_the_score_gap_and_its_weights_are_clipped():
-    model = gan("wgan", clip=0.05, n_critic=5, critic_norm="batch")
+    model = gan("wgan", clip=0.05, n_critic=5, critic_norm="batch", clusters=0)
     fake = stub_gan(model)
     real = images(6, -1, 1, 7)
     gap = model.D.np(fake).mean() - model.D.np(real).mean()      # before the step clips the weights
