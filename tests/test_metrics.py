@@ -274,3 +274,15 @@ def test_the_vae_reports_the_classifier_scores_of_its_prior_samples():
     assert {"fld", "fld_floor", "fld_noise", "inception_score", "classes_covered",
             "class_kl", "confident_fraction"} <= set(m)
     assert m["fld"] > 3 * m["fld_floor"]
+
+
+def test_loading_the_classifier_leaves_the_training_generator_where_it_was():
+    """Scoring a model mid-run loads the classifier; that must not shift the run's later draws."""
+    import minigen as mg
+    from minigen.metrics import classifier as clf
+    mg.manual_seed(3)
+    want = mg.randn(4).numpy()
+    mg.manual_seed(3)
+    clf._cache.clear()
+    clf.load_classifier()
+    np.testing.assert_array_equal(mg.randn(4).numpy(), want)

@@ -62,7 +62,13 @@ def load_classifier(name="mnist"):
         if not path.is_file():
             raise FileNotFoundError(f"no trained {name} classifier at {path}; train it with: "
                                     f"{TRAIN_COMMAND} --out {path}")
-        model = DigitClassifier()
+        # building the layers draws their initial weights from minigen's generator; put its
+        # state back, so scoring a model mid-training does not change the run's later draws
+        state = mg.random.get_rng_state()
+        try:
+            model = DigitClassifier()
+        finally:
+            mg.random.set_rng_state(state)
         model.load_state_dict(mg.load(path)["model"])
         _cache[name] = model.eval()
     return _cache[name]
