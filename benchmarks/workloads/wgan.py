@@ -2,7 +2,11 @@
 ``WGAN.train_step`` (each a critic update; the last one also updates G), batch 64, against the
 same cycle in PyTorch. wgan: RMSprop and weight clipping, the batch-norm critic. wgan-gp: Adam
 and the gradient penalty, whose gradient with respect to the critic's weights is a double
-backward (``torch.autograd.grad(..., create_graph=True)`` against ``mg.grad``)."""
+backward (``torch.autograd.grad(..., create_graph=True)`` against ``mg.grad``).
+
+The unconditional networks (``clusters=0``): the default recipe's k-means condition adds a
+projection term to the critic and 50 inputs to G, about 1-3% of dcgan's step
+(``benchmarks/clusters_step.py``), which the twin does not model."""
 from .common import CHECKED_STEPS, Workload, build_model, frozen, random_images, replayed
 from .twin import copy_weights
 
@@ -68,7 +72,7 @@ class TorchWGAN:
 
 def build(batch, device="cpu", torch=None, name="wgan"):
     import minigen as mg
-    model = build_model(name, batch, device)
+    model = build_model(name, batch, device, clusters=0)
     images = random_images(batch)
     mimages = mg.tensor(images, device=device)
     gp = name == "wgan-gp"
