@@ -64,9 +64,10 @@ class DCGAN(GANModel):
     recipes["radford"]["clusters"] = 0
     # The minigen recipe differs in two settings: Adam's step, 1e-3 for both players instead of
     # 2e-4, and 50 k-means groups of the training digits as a condition (gan.py, ``clusters``).
-    # On 4,500 digits and ~2,900 steps they are what moved the scores (see RESULTS.md).
+    # On 4,500 digits they are what moved the scores (see RESULTS.md). 1,400 steps fit ten
+    # minutes on the 2-core Xeon on its slowest measured day (0.37 s a step, 2026-12-03).
     recipes["minigen"] = {**recipes["radford"], "lr": 1e-3, "clusters": 50}
-    defaults = {**GANModel.common_defaults, "recipe": "minigen", **recipes["minigen"], "steps": 2900,
+    defaults = {**GANModel.common_defaults, "recipe": "minigen", **recipes["minigen"], "steps": 1400,
                 "g_loss": "non-saturating"}
 
     def build(self):
