@@ -111,6 +111,24 @@ def test_float32_parameters_stay_float32_and_follow_the_formula(case):
     np.testing.assert_allclose(got, reference(3), rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_scalar_parameter_steps_like_one_coordinate_of_a_vector(case):
+    """0-d parameters (a learned temperature, a scalar gain) take the same elementwise step as
+    the matching coordinate of the vector case; ufuncs on 0-d arrays return scalars, which an
+    in-place ``out=`` cannot take, so this path needs its own test."""
+    make, reference = CASES[case]
+    k = 1
+    p = nn.Parameter(np.array(P0[k]))
+    assert p.shape == ()
+    opt = make([p])
+    for _ in range(3):
+        opt.zero_grad()
+        (mg.tensor(C[k]) * p * p).backward()
+        opt.step()
+    assert p.shape == ()
+    np.testing.assert_allclose(p.numpy(), reference(3)[k], rtol=1e-12, atol=1e-15)
+
+
 def test_optimizers_update_on_the_parameters_device(device):
     for make, reference in CASES.values():
         p = nn.Parameter(mg.tensor(P0, device=device))

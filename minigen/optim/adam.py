@@ -41,8 +41,9 @@ class Adam(Optimizer):
         state["step"] += 1
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        # In-place passes over one scratch array instead of a temporary per operator.
-        scratch = xp.multiply(grad, s(1 - b1))
+        # In-place passes over one scratch array instead of a temporary per operator (allocated
+        # as p's shape: a ufunc on 0-d inputs returns a scalar, which ``out=`` cannot take).
+        scratch = xp.multiply(grad, s(1 - b1), out=xp.empty_like(p))
         m *= s(b1)
         m += scratch                                      # m = b1 m + (1 - b1) g
         xp.multiply(grad, grad, out=scratch)

@@ -33,7 +33,7 @@ class RMSprop(Optimizer):
         if "square_avg" not in state:
             state["square_avg"] = xp.zeros_like(p)
         v = state["square_avg"]
-        scratch = xp.multiply(grad, grad)
+        scratch = xp.multiply(grad, grad, out=xp.empty_like(p))  # an array even for a 0-d p
         scratch *= s(1 - group["alpha"])
         v *= s(group["alpha"])
         v += scratch                                      # v = alpha v + (1 - alpha) g^2

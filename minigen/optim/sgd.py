@@ -1,4 +1,5 @@
 """Stochastic gradient descent, with momentum and weight decay."""
+from .. import backend
 from .optimizer import Optimizer
 
 
@@ -31,7 +32,8 @@ class SGD(Optimizer):
         if group["momentum"]:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = grad.copy()
+                # an array even for a 0-d p (NumPy scalars are immutable: ``buf *=`` would rebind)
+                buf = state["momentum_buffer"] = backend.get_array_module(p).array(grad, dtype=p.dtype)
             else:
                 buf *= s(group["momentum"])
                 buf += s(1 - group["dampening"]) * grad
