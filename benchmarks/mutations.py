@@ -291,7 +291,9 @@ def first_failure(output):
 
 
 def run_one(mu, timeout=600):
-    """Plant the mutation, run its tests, restore the file. Returns (killed, killer, seconds)."""
+    """Plant the mutation, run its tests, restore the file. Returns (verdict, killer, seconds):
+    "killed" (a test failed), "survived" (all passed) or "timed out" (the tests neither failed
+    nor finished within ``timeout``: a hang is not a failing assertion, so it is not a kill)."""
     path = ROOT / mu.path
     if subprocess.run(["git", "diff", "--quiet", "--", mu.path], cwd=ROOT).returncode != 0:
         raise RuntimeError(f"{mu.path} has uncommitted changes; commit or stash them first")
@@ -304,14 +306,16 @@ def run_one(mu, timeout=600):
             proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
                                    "-o", "addopts=", *mu.tests], cwd=ROOT, capture_output=True, text=True,
                                   timeout=timeout)
-            killed, output = proc.returncode != 0, proc.stdout + proc.stderr
+            verdict = "killed" if proc.returncode != 0 else "survived"
+            output = proc.stdout + proc.stderr
         except subprocess.TimeoutExpired:
-            killed, output = True, "FAILED (timeout)"
+            verdict, output = "timed out", f"no result within {timeout} s"
     finally:
         path.write_text(original)
         if subprocess.run(["git", "diff", "--quiet", "--", mu.path], cwd=ROOT).returncode != 0:
             raise RuntimeError(f"{mu.path} was not restored; inspect it with git diff")
-    return killed, first_failure(output) if killed else "-", time.perf_counter() - start
+    killer = {"killed": first_failure(output), "survived": "-"}.get(verdict, output)
+    return verdict, killer, time.perf_counter() - start
 
 
 def main(argv=None):
@@ -340,16 +344,17 @@ def main(argv=None):
     rows = []
     for i, mu in enumerate(chosen, 1):
         wait_while_quiet()
-        killed, killer, seconds = run_one(mu)
-        rows.append((mu, killed, killer, seconds))
-        print(f"[{i}/{len(chosen)}] {'killed ' if killed else 'SURVIVED'} {mu.name} ({seconds:.0f} s) {killer}",
-              flush=True)
-    n_killed = sum(r[1] for r in rows)
+        verdict, killer, seconds = run_one(mu)
+        rows.append((mu, verdict, killer, seconds))
+        print(f"[{i}/{len(chosen)}] {verdict.upper() if verdict != 'killed' else verdict} {mu.name} "
+              f"({seconds:.0f} s) {killer}", flush=True)
+    n_killed = sum(verdict == "killed" for _, verdict, _, _ in rows)
     print("\n| mutation | file | result | killed by |\n|---|---|---|---|")
-    for mu, killed, killer, _ in rows:
-        print(f"| {mu.name} | {mu.path} | {'killed' if killed else '**survived**'} | {killer} |")
-    print(f"\n{n_killed} of {len(rows)} killed ({100 * n_killed / max(len(rows), 1):.0f}%); survivors: "
-          + (", ".join(mu.name for mu, killed, _, _ in rows if not killed) or "none"))
+    for mu, verdict, killer, _ in rows:
+        print(f"| {mu.name} | {mu.path} | {verdict if verdict == 'killed' else f'**{verdict}**'} | {killer} |")
+    others = {v: [mu.name for mu, verdict, _, _ in rows if verdict == v] for v in ("survived", "timed out")}
+    print(f"\n{n_killed} of {len(rows)} killed ({100 * n_killed / max(len(rows), 1):.0f}%); "
+          + "; ".join(f"{v}: {', '.join(names) or 'none'}" for v, names in others.items()))
     return 0 if n_killed == len(rows) else 1
 
 
