@@ -12,14 +12,18 @@ falls until the assignment stops changing (a local minimum; the seeding picks a 
 """
 import numpy as np
 
+from minigen.backend import get_array_module
+
 
 def squared_distances(x, centroids):
     """||x_i - mu_k||^2 for every row pair, (N, K), as ||x||^2 - 2 x.mu + ||mu||^2 (one
-    matrix product instead of an (N, K, D) difference)."""
-    x = x.astype(np.float64)
-    mu = centroids.astype(np.float64)
+    matrix product instead of an (N, K, D) difference). NumPy or CuPy arrays, both on one
+    device: a training step looks up its batch's groups where the batch is."""
+    xp = get_array_module(x, centroids)
+    x = x.astype(xp.float64)
+    mu = centroids.astype(xp.float64)
     d2 = (x * x).sum(1)[:, None] - 2 * x @ mu.T + (mu * mu).sum(1)[None, :]
-    return np.maximum(d2, 0.0)  # rounding can leave -1e-12 where a point sits on a centroid
+    return xp.maximum(d2, 0.0)  # rounding can leave -1e-12 where a point sits on a centroid
 
 
 def nearest_centroid(x, centroids):

@@ -26,7 +26,7 @@ from .base import register_model
 from .conditioning import ProjectionCritic, one_hot  # noqa: F401  (one_hot: cgan's public helper)
 from . import gan_nets
 from .dcgan import DCGAN
-from .gan import FIXED_NOISE_SEED, positive_int
+from .gan import FIXED_NOISE_SEED, int_setting
 
 CRITICS = ("concat", "projection")
 
@@ -41,7 +41,7 @@ class ConditionalDCGAN(DCGAN):
     grid = (100, 10)  # the training sample grids: ten rows, one digit each
 
     def build(self):
-        self.n_classes = positive_int(self.config, "classes")
+        self.n_classes = int_setting(self.config, "classes")
         self.critic_kind = self.config.get("critic", "concat")
         if self.critic_kind not in CRITICS:
             raise ValueError(f"--set critic={self.critic_kind!r}: expected one of {', '.join(CRITICS)}")
@@ -50,7 +50,7 @@ class ConditionalDCGAN(DCGAN):
     def make_critic(self, channels, size):
         if self.critic_kind == "projection":
             return super().make_critic(channels, size)
-        return gan_nets.discriminator(channels + self.n_classes, size, positive_int(self.config, "d_width"),
+        return gan_nets.discriminator(channels + self.n_classes, size, int_setting(self.config, "d_width"),
                                       norm=self.config.get("critic_norm", self.critic_norm))
 
     def batch_condition(self, images, labels):

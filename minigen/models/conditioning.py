@@ -33,8 +33,12 @@ class ProjectionCritic(nn.Module):
 
 
 def one_hot(labels, k, device="cpu"):
-    """(N,) integer labels -> (N, K) float32 indicator rows."""
-    y = backend.as_numpy(labels).astype(np.int64)
-    if y.min() < 0 or y.max() >= k:
-        raise ValueError(f"labels must lie in 0..{k - 1}, got {y.min()}..{y.max()}")
-    return mg.tensor(np.eye(k, dtype=np.float32)[y], device=device)
+    """(N,) integer labels -> (N, K) float32 indicator rows, built on ``device`` (labels
+    already there are not copied back to the host)."""
+    xp = backend.xp_for(device)
+    y = backend.to_device(np.asarray(labels) if isinstance(labels, (list, tuple)) else labels, device)
+    y = y.astype(xp.int64)
+    low, high = int(y.min()), int(y.max())
+    if low < 0 or high >= k:
+        raise ValueError(f"labels must lie in 0..{k - 1}, got {low}..{high}")
+    return mg.tensor(xp.eye(k, dtype=xp.float32)[y], device=device)

@@ -40,7 +40,7 @@ from minigen.optim.lr_scheduler import LambdaLR
 from . import cyclegan_metrics
 from .base import GenerativeModel, register_model, check_positive
 from .cyclegan_nets import patchgan, resnet_generator
-from .gan import frozen, positive_int
+from .gan import frozen, int_setting
 
 
 class ImagePool:
@@ -106,10 +106,10 @@ class CycleGAN(GenerativeModel):
                              "by side (1 + 3, 3 + 3 or 1 + 1 channels), sides divisible by 4")
         self.cb = c - self.ca
         cfg = self.config
-        ngf, ndf = positive_int(cfg, "ngf"), positive_int(cfg, "ndf")
-        blocks = positive_int(cfg, "n_blocks")
+        ngf, ndf = int_setting(cfg, "ngf"), int_setting(cfg, "ndf")
+        blocks = int_setting(cfg, "n_blocks")
         # the PatchGAN's depth sets its patch: 34 px (2 layers) at 32 px, 70 px (3) from 64 px up
-        layers = (2 if h <= 32 else 3) if cfg.get("n_layers") == "auto" else positive_int(cfg, "n_layers")
+        layers = (2 if h <= 32 else 3) if cfg.get("n_layers") == "auto" else int_setting(cfg, "n_layers")
         side = min(h, w) // 2 ** layers
         if side < 3:  # its last two convolutions need a map of at least 3 px
             most = max(n for n in range(1, 12) if min(h, w) // 2 ** n >= 3 or n == 1)
@@ -131,7 +131,7 @@ class CycleGAN(GenerativeModel):
         self.optimizers = {
             "generators": Adam(list(self.G.parameters()) + list(self.F.parameters()), lr=lr, betas=betas),
             "critics": Adam(list(self.D_A.parameters()) + list(self.D_B.parameters()), lr=lr, betas=betas)}
-        total = positive_int(cfg, "steps")
+        total = int_setting(cfg, "steps")
         # constant for the first half, then linearly to 0 at the last step (the paper: 100 + 100 epochs)
         decay = lambda step: min(1.0, max(0.0, (total - step) / max(1, total - total // 2)))  # noqa: E731
         self.schedulers = [LambdaLR(opt, decay) for opt in self.optimizers.values()]

@@ -42,17 +42,13 @@ from .conditioning import ProjectionCritic, one_hot
 FIXED_NOISE_SEED = 20160107  # the z's the sample grids show; a generator of its own (see vae.py)
 
 
-def positive_int(config, key):
-    value = config.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"--set {key}={value!r}: expected a positive integer")
-    return int(value)
-
-
-def nonnegative_int(config, key):
-    value = config.get(key, 0)
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"--set {key}={value!r}: expected an integer >= 0")
+def int_setting(config, key, minimum=1):
+    """``--set key=N`` as an int >= ``minimum`` (1: a count; 0: a count that may be off, and
+    absent means 0)."""
+    value = config.get(key, 0 if minimum <= 0 else None)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"--set {key}={value!r}: expected {expected}")
     return int(value)
 
 
@@ -98,14 +94,14 @@ class GANModel(GenerativeModel):
         c, h, w = self.image_shape
         if h != w:
             raise ValueError(f"{self.name}: images are {h}x{w}; the DCGAN networks need square images")
-        self.nz = positive_int(self.config, "nz")
-        self.eval_samples = positive_int(self.config, "eval_samples")
-        self.n_clusters = nonnegative_int(self.config, "clusters")
+        self.nz = int_setting(self.config, "nz")
+        self.eval_samples = int_setting(self.config, "eval_samples")
+        self.n_clusters = int_setting(self.config, "clusters", minimum=0)
         if self.n_clusters and self.n_classes:
             raise ValueError(f"--set clusters={self.n_clusters}: {self.name} conditions on the labels "
                              "already; clusters must be 0")
         self.centroids, self.cluster_sizes = None, None  # set by prepare() or a checkpoint
-        self.G = gan_nets.generator(self.nz + self.condition_size, c, h, positive_int(self.config, "g_width"))
+        self.G = gan_nets.generator(self.nz + self.condition_size, c, h, int_setting(self.config, "g_width"))
         self.D = self.make_critic(c, h)
         init.dcgan_init_(self.G)
         init.dcgan_init_(self.D)
@@ -151,7 +147,7 @@ class GANModel(GenerativeModel):
     def make_critic(self, channels, size):
         """D for images of ``channels`` x ``size`` x ``size``: the DCGAN discriminator, made a
         projection critic D(x, y) when the GAN is conditioned (cgan may use label planes)."""
-        net = gan_nets.discriminator(channels, size, positive_int(self.config, "d_width"),
+        net = gan_nets.discriminator(channels, size, int_setting(self.config, "d_width"),
                                      norm=self.config.get("critic_norm", self.critic_norm))
         if not self.condition_size:
             return net
@@ -181,8 +177,16 @@ class GANModel(GenerativeModel):
             raise ValueError(f"{self.name}: --set clusters={self.n_clusters} needs the training images' "
                              "clusters: call model.prepare(train_images) before train_step "
                              "(minigen train does)")
-        x = backend.as_numpy(images.data)
-        return one_hot(nearest_centroid(x.reshape(len(x), -1), self.centroids), self.n_clusters, self.device)
+        x = images.data  # stays on its device: no host copy per step
+        ids = nearest_centroid(x.reshape(len(x), -1), self._centroids_on(backend.device_of(x)))
+        return one_hot(ids, self.n_clusters, self.device)
+
+    def _centroids_on(self, device):
+        """The centroids on ``device``: copied there once, not at every step."""
+        cached = getattr(self, "_centroids_cache", None)
+        if cached is None or cached[0] is not self.centroids or cached[1] != device:
+            self._centroids_cache = (self.centroids, device, backend.to_device(self.centroids, device))
+        return self._centroids_cache[2]
 
     def sample_condition(self, n, seed):
         """y for n samples, drawn with the clusters' frequencies from a generator of its own

@@ -39,7 +39,7 @@ from minigen.optim.lr_scheduler import LambdaLR
 from . import pix2pix_metrics
 from .base import GenerativeModel, register_model, check_positive
 from .cyclegan_nets import patchgan
-from .gan import frozen, positive_int
+from .gan import frozen, int_setting
 from .pix2pix_nets import UNet
 
 TASKS = ("neon", "outline")
@@ -84,12 +84,12 @@ class Pix2Pix(GenerativeModel):
         self.c_out = self.slices[1].stop - self.slices[1].start
         depth = cfg.get("depth", "auto")
         auto = depth == "auto"
-        depth = min(8, int(math.log2(min(h, w)))) if auto else positive_int(cfg, "depth")
+        depth = min(8, int(math.log2(min(h, w)))) if auto else int_setting(cfg, "depth")
         if h % 2 ** depth or w % 2 ** depth:
             given = "depth=auto gives" if auto else "--set"
             raise ValueError(f"{given} depth={depth}: a U-Net of depth {depth} needs sides divisible by "
                              f"2^{depth} = {2 ** depth}; these images are {h}x{w}")
-        layers = positive_int(cfg, "n_layers")
+        layers = int_setting(cfg, "n_layers")
         if min(h, w) // 2 ** layers < 3:
             raise ValueError(f"--set n_layers={layers}: a {layers}-layer PatchGAN needs images of at least "
                              f"{3 * 2 ** layers} px a side; these are {h}x{w}")
@@ -104,13 +104,13 @@ class Pix2Pix(GenerativeModel):
             raise ValueError(f"--set lambda_l1={self.lambda_l1!r}: expected a number >= 0 "
                              "(0 leaves the cGAN alone, the paper's ablation)")
         self.lambda_l1 = float(self.lambda_l1)
-        self.G = init.dcgan_init_(UNet(self.c_in, self.c_out, positive_int(cfg, "ngf"), depth, n_dropout, skips))
-        self.D = init.dcgan_init_(patchgan(self.c_in + self.c_out, positive_int(cfg, "ndf"), layers))
+        self.G = init.dcgan_init_(UNet(self.c_in, self.c_out, int_setting(cfg, "ngf"), depth, n_dropout, skips))
+        self.D = init.dcgan_init_(patchgan(self.c_in + self.c_out, int_setting(cfg, "ndf"), layers))
         self.networks = {"G": self.G, "D": self.D}
         lr, betas = check_positive(cfg, "lr"), (0.5, 0.999)
         self.optimizers = {"G": Adam(self.G.parameters(), lr=lr, betas=betas),
                            "D": Adam(self.D.parameters(), lr=lr, betas=betas)}
-        total = positive_int(cfg, "steps")
+        total = int_setting(cfg, "steps")
         # constant for the first half, then linearly to 0 at the last step (the paper's schedule)
         decay = lambda step: min(1.0, max(0.0, (total - step) / max(1, total - total // 2)))  # noqa: E731
         self.schedulers = [LambdaLR(opt, decay) for opt in self.optimizers.values()]

@@ -32,7 +32,7 @@ from minigen.optim import Adam
 
 from . import spade_metrics
 from .base import GenerativeModel, register_model, check_positive
-from .gan import frozen, positive_int, spectral_norm_critic
+from .gan import frozen, int_setting, spectral_norm_critic
 from .spade_nets import SPADEGenerator, critic, spade_init_
 
 FIXED_NOISE_SEED = 20190318  # the z's of the sample grids (a generator of their own)
@@ -83,10 +83,10 @@ class SPADE(GenerativeModel):
         if kind not in ("spade", "concat"):
             raise ValueError(f"--set generator={kind!r}: expected 'spade' (the paper) or 'concat' (the "
                              "baseline that feeds the map only at the input)")
-        self.nz = positive_int(cfg, "nz")
-        self.G = spade_init_(SPADEGenerator(self.nz, N_LABELS, h, positive_int(cfg, "ngf"),
-                                            positive_int(cfg, "hidden"), kind))
-        self.D = spade_init_(critic(N_LABELS, 3, positive_int(cfg, "ndf"), 2))
+        self.nz = int_setting(cfg, "nz")
+        self.G = spade_init_(SPADEGenerator(self.nz, N_LABELS, h, int_setting(cfg, "ngf"),
+                                            int_setting(cfg, "hidden"), kind))
+        self.D = spade_init_(critic(N_LABELS, 3, int_setting(cfg, "ndf"), 2))
         spectral_norm_critic(cfg, self.D, default=True)
         self.lambda_fm = cfg.get("lambda_fm", 10.0)
         if isinstance(self.lambda_fm, bool) or not isinstance(self.lambda_fm, (int, float)) or self.lambda_fm < 0:

@@ -43,7 +43,7 @@ from minigen.optim import Adam
 
 from . import srgan_metrics
 from .base import GenerativeModel, check_positive, register_model
-from .gan import frozen, positive_int
+from .gan import frozen, int_setting
 from .srgan_nets import patch_critic, unet_generator
 
 PIXEL_LOSSES = ("l1", "mse")
@@ -141,7 +141,7 @@ class SRGAN(GenerativeModel):
     def build(self):
         c, h, w = self.image_shape
         cfg = self.config
-        self.scale = positive_int(cfg, "scale")
+        self.scale = int_setting(cfg, "scale")
         if c not in (1, 3) or h % 4 or w % 4 or h % self.scale or w % self.scale:
             raise ValueError(f"srgan: images of {c} channels at {h}x{w} with --set scale={self.scale}; expected "
                              "1 or 3 channels and sides divisible by 4 (the U-Net halves them twice) and by "
@@ -161,17 +161,17 @@ class SRGAN(GenerativeModel):
         if self.classifier is None:
             self.lambdas["content"] = 0.0  # no feature network for these images: pixels and D only
         self.features = ClassifierFeatures(self.classifier, layer, self.device) if self.classifier else None
-        width, blocks = positive_int(cfg, "width"), positive_int(cfg, "n_blocks")
+        width, blocks = int_setting(cfg, "width"), int_setting(cfg, "n_blocks")
         upsample = cfg.get("upsample")
         self.G = unet_generator(c, width, blocks, upsample)
         self.G_phase1 = unet_generator(c, width, blocks, upsample)
-        self.D = patch_critic(c, positive_int(cfg, "d_width"))
+        self.D = patch_critic(c, int_setting(cfg, "d_width"))
         self.networks = {"G": self.G, "G_phase1": self.G_phase1, "D": self.D}
         adv_lr = check_positive(cfg, "adv_lr")
         self.optimizers = {"G": Adam(self.G.parameters(), lr=check_positive(cfg, "lr"), betas=(0.9, 0.999)),
                            "G_adv": Adam(self.G.parameters(), lr=adv_lr, betas=(0.9, 0.999)),
                            "D": Adam(self.D.parameters(), lr=adv_lr, betas=(0.9, 0.999))}
-        self.pixel_steps = int(round(self.fraction * positive_int(cfg, "steps")))
+        self.pixel_steps = int(round(self.fraction * int_setting(cfg, "steps")))
         self.step, self.switched = 0, False
         self._probe = None
 

@@ -40,7 +40,7 @@ import minigen as mg
 from minigen.optim import Adam, RMSprop, clip_weights_
 
 from .base import register_model, check_positive
-from .gan import GANModel, frozen, positive_int
+from .gan import GANModel, frozen, int_setting
 
 
 def wasserstein_losses(real_scores, fake_scores):
@@ -83,7 +83,7 @@ class WGAN(GANModel):
     defaults = {**GANModel.common_defaults, "recipe": "minigen", **recipes["minigen"]}
 
     def build(self):
-        self.n_critic = positive_int(self.config, "n_critic")
+        self.n_critic = int_setting(self.config, "n_critic")
         self.warm_start = self.config.get("warm_start", 0)
         if isinstance(self.warm_start, bool) or not isinstance(self.warm_start, int) or self.warm_start < 0:
             raise ValueError(f"--set warm_start={self.warm_start!r}: expected an integer >= 0")

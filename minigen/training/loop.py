@@ -122,7 +122,7 @@ def known_settings(model_cls):
     ``config["KEY"]`` or ``check_positive(config, "KEY"``."""
     keys = set(_FLAGS) | set(model_cls.defaults) | set(getattr(model_cls, "optional_settings", ()) or ())
     patterns = (r"(?:config|cfg)\.get\(\s*[\"'](\w+)[\"']", r"(?:config|cfg)\[\s*[\"'](\w+)[\"']\s*\]",
-                r"(?:check_positive|positive_int)\(\s*[\w.]+,\s*[\"'](\w+)[\"']")
+                r"(?:check_positive|int_setting)\(\s*[\w.]+,\s*[\"'](\w+)[\"']")
     for name in dir(model_cls):
         method = inspect.getattr_static(model_cls, name, None)
         method = getattr(method, "__func__", method)
