@@ -5,6 +5,7 @@ step by step in one process, so machine noise falls on both alike.
     python benchmarks/ab.py slices    [--batches 64,512] [--repeat 6] [--threads 2]
     python benchmarks/ab.py flip --workload cyclegan [--batches 8] [--repeat 10]
     python benchmarks/ab.py batch_last [--batches 64,512] [--repeat 6]
+    python benchmarks/ab.py clusters --batches 64 --threads 1 [--repeat 14]
 
   allocator: glibc's default memory policy, then minigen.allocator.keep_freed_memory()
              (both frameworks share the process, so --torch shows PyTorch's change too);
@@ -14,7 +15,10 @@ step by step in one process, so machine noise falls on both alike.
              smaller than col2im's, then where they are less than conv.FLIP_MAX_COLUMN_RATIO
              times col2im's (minigen only);
   batch_last: the input gradient's columns formed (C, kh, kw, N, Ho, Wo) and transposed for
-             col2im, then formed batch-last by transposing gy instead (minigen only).
+             col2im, then formed batch-last by transposing gy instead (minigen only);
+  clusters:  dcgan's default train_step unconditional (clusters=0), then conditioned on 50
+             k-means groups of the embedded digits (clusters=50): what the condition costs,
+             on a batch of real digits (minigen only).
 
 --workload cyclegan times the cyclegan model's own train_step (embedded domains' shape, batch
 from --batches, default options) instead of the DCGAN step.
@@ -45,9 +49,30 @@ def cyclegan_step(batch):
     return lambda: model.train_step(images, None)
 
 
+def clusters_models(batch):
+    """dcgan's defaults with clusters=0 and =50 (groups prepared), a step on real digits from
+    whichever ``use`` selected last, and the two settings that select them."""
+    import numpy as np
+    import minigen as mg
+    from minigen.data import load_dataset, to_symmetric
+    from minigen.models import get_model_class
+    cls = get_model_class("dcgan")
+    x = to_symmetric(load_dataset("embedded", "train").images)
+    models = {}
+    for k in (0, 50):
+        mg.manual_seed(0)
+        models[k] = cls({**cls.defaults, "clusters": k}, image_shape=(1, 28, 28))
+        models[k].prepare(x)
+    images = mg.tensor(x[np.random.default_rng(0).choice(len(x), batch, replace=False)])
+    active = {}
+    use = {f"clusters={k}": (lambda k=k: active.update(model=models[k])) for k in models}
+    use["clusters=0"]()
+    return use, lambda: active["model"].train_step(images, None)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("change", choices=("allocator", "slices", "flip", "batch_last"))
+    parser.add_argument("change", choices=("allocator", "slices", "flip", "batch_last", "clusters"))
     parser.add_argument("--workload", choices=("dcgan", "cyclegan"), default="dcgan")
     parser.add_argument("--batches", default="64,512")
     parser.add_argument("--repeat", type=int, default=6)
@@ -71,21 +96,26 @@ def main(argv=None):
                  f"flip if < {flip_ratio}x": lambda: setattr(conv, "FLIP_MAX_COLUMN_RATIO", flip_ratio)},
         "batch_last": {"columns transposed": lambda: setattr(conv, "CPU_BATCH_LAST_INPUT_GRAD", False),
                        "batch-last product": lambda: setattr(conv, "CPU_BATCH_LAST_INPUT_GRAD", True)},
+        "clusters": {},  # two models, not one global switch: built per batch below
     }[args.change]
     if args.change != "allocator":
         allocator.keep_freed_memory()
-    if args.workload == "cyclegan" and args.torch:
-        sys.exit("ab.py: --torch times the DCGAN step only")
+    if (args.workload == "cyclegan" or args.change == "clusters") and args.torch:
+        sys.exit("ab.py: --torch times the unconditional DCGAN step only")
     ours = bench.MinigenSteps("cpu")
     theirs = bench.TorchSteps("cpu", ours) if args.torch else None
-    before, after = settings
+    before, after = settings or ("clusters=0", "clusters=50")
     print(f"# {args.workload} step, ms (median of {args.repeat}), {before} / {after} alternated step by step, "
           f"threads={args.threads}, {time.strftime('%Y-%m-%d %H:%M')}")
     print(f"| framework | batch | {before} | {after} | after / before |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for batch in (int(b) for b in args.batches.split(",")):
-        fns = (bench.workload_fns("dcgan", batch, ours, theirs) if args.workload == "dcgan"
-               else [cyclegan_step(batch)])
+        if args.change == "clusters":
+            settings, step = clusters_models(batch)
+            fns = [step]
+        else:
+            fns = (bench.workload_fns("dcgan", batch, ours, theirs) if args.workload == "dcgan"
+                   else [cyclegan_step(batch)])
         for name, fn in zip(("minigen", "PyTorch"), fns):
             samples = {k: [] for k in settings}
             fn()

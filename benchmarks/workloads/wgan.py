@@ -6,7 +6,7 @@ backward (``torch.autograd.grad(..., create_graph=True)`` against ``mg.grad``).
 
 The unconditional networks (``clusters=0``): the default recipe's k-means condition adds a
 projection term to the critic and 50 inputs to G, about 1-3% of dcgan's step
-(``benchmarks/clusters_step.py``), which the twin does not model."""
+(``python benchmarks/ab.py clusters``), which the twin does not model."""
 from .common import CHECKED_STEPS, Workload, build_model, frozen, random_images, replayed
 from .twin import copy_weights
 
