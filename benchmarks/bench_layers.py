@@ -7,6 +7,8 @@ conv_transpose2d 128->64 on 7x7 (k4 s2 p1), batch_norm2d and leaky_relu on (64,1
 Two more rows time CycleGAN's last layer (conv2d 32->3, 7x7, stride 1, on a reflection-padded
 38x38 map, batch 8) with its input gradient as a flipped-kernel convolution (minigen's choice
 for stride 1 with fewer output than input channels) and, for the before/after, by col2im.
+The last rows time CycleGAN's instance norm (no affine, as its blocks use it) and reflection
+padding at the shapes of its residual blocks (8x8 maps, batch 8) and of its first layer.
 Each row is the median of --repeat timed runs after warm-up; the two libraries alternate
 run by run so that machine noise hits both. Ratio = minigen / PyTorch (lower is better).
 """
@@ -94,6 +96,21 @@ def workloads(mg, F, torch, device):
              "conv2d 32->3 38x38 k7 batch 8, dx by col2im": [m_stride1(x4, w4, gy4, 0, False)],
              "conv2d 64->64 14x14 k3p1, dx by flip": [m_stride1(x5, w5, gy5, 1, True)],
              "conv2d 64->64 14x14 k3p1, dx by col2im": [m_stride1(x5, w5, gy5, 1, False)]}
+    cyclegan_shapes = {"instance_norm (8,128,8,8)": ((8, 128, 8, 8), "norm", None),
+                       "instance_norm (8,32,32,32)": ((8, 32, 32, 32), "norm", None),
+                       "reflection pad 1 (8,128,8,8)": ((8, 128, 8, 8), "pad", (1, 1, 1, 1)),
+                       "reflection pad 3 (8,3,32,32)": ((8, 3, 32, 32), "pad", (3, 3, 3, 3))}
+    cyclegan_inputs = {}
+    for name, (shape, kind, widths) in cyclegan_shapes.items():
+        x, tx = pair(shape)
+        out_shape = shape if widths is None else shape[:2] + (shape[2] + 2 * widths[2], shape[3] + 2 * widths[0])
+        gy = rng.standard_normal(out_shape).astype(np.float32)
+        cyclegan_inputs[name] = (x, tx, mg.tensor(gy, device=device), torch.tensor(gy, device=device) if torch else None)
+
+        def m_step(x=x, gy=cyclegan_inputs[name][2], kind=kind, widths=widths):
+            clear(x)
+            (F.instance_norm(x) if kind == "norm" else F.pad(x, widths, mode="reflect")).backward(gy)
+        steps[name] = [m_step]
     if torch:
         TF = torch.nn.functional
         trm, trv = torch.zeros(128, device=device), torch.ones(128, device=device)
@@ -123,6 +140,13 @@ def workloads(mg, F, torch, device):
             TF.conv2d(tx5, tw5, padding=1).backward(tgy[4])
         for name, fn in zip(steps, (t_conv, t_convt, t_bn, t_lrelu, t_conv7, t_conv7, t_conv3, t_conv3)):
             steps[name].append(fn)
+        for name, (shape, kind, widths) in cyclegan_shapes.items():
+            _, tx, _, tgy_ = cyclegan_inputs[name]
+
+            def t_step(tx=tx, tgy_=tgy_, kind=kind, widths=widths):
+                clear(tx)
+                (TF.instance_norm(tx) if kind == "norm" else TF.pad(tx, widths, mode="reflect")).backward(tgy_)
+            steps[name].append(t_step)
     return steps
 
 

@@ -273,3 +273,13 @@ def test_reflect_pad_matches_numpy():
     x = np.arange(20.0).reshape(1, 1, 4, 5)
     y = F.pad(mg.tensor(x), (2, 1, 3, 0), mode="reflect").numpy()
     np.testing.assert_array_equal(y, np.pad(x, ((0, 0), (0, 0), (3, 0), (2, 1)), mode="reflect"))
+
+
+@pytest.mark.parametrize("shape, pad", [((2, 3, 4, 4), (1, 1, 1, 1)), ((1, 2, 5, 6), (3, 0, 0, 4)),
+                                        ((1, 1, 3, 3), (2, 2, 2, 2)), ((2, 7), (0, 6)), ((3, 4), (3, 0))])
+def test_reflect_pad_by_slices_matches_numpy_at_every_width(shape, pad):
+    """minigen pads by slice copies, not np.pad: the widest legal widths (n - 1), one side
+    only, and corners where two mirrored borders meet all give np.pad's values."""
+    x = np.random.default_rng(0).standard_normal(shape)
+    widths = [(0, 0)] * (len(shape) - len(pad) // 2) + [(pad[2 * k], pad[2 * k + 1]) for k in range(len(pad) // 2)][::-1]
+    np.testing.assert_array_equal(F.pad(mg.tensor(x), pad, mode="reflect").numpy(), np.pad(x, widths, mode="reflect"))

@@ -327,13 +327,33 @@ class Pad(Function):
         xp = backend.get_array_module(x)
         if self.mode == "constant":
             return xp.pad(x, self.widths, mode="constant", constant_values=self.value)
-        return xp.pad(x, self.widths, mode="reflect")
+        return reflect_pad_array(x, self.widths)
 
     def backward(self, gy):
         if self.mode == "constant":  # the padding was constant: its gradient is dropped
             index = tuple(slice(lo, lo + n) for (lo, _), n in zip(self.widths, self.inputs[0].shape))
             return getitem(gy, index)
         return ReflectPadGrad(self.widths)(gy)
+
+
+def reflect_pad_array(x, widths):
+    """``np.pad(x, widths, mode="reflect")`` by slice copies: x into the middle, then per
+    axis each border from the mirror image already in place (so corners come out right).
+    Same values as np.pad, without its per-call overhead on CycleGAN's small maps."""
+    xp = backend.get_array_module(x)
+    out = xp.empty(tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, widths)), dtype=x.dtype)
+    out[tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape, widths))] = x
+    for axis, (lo, hi) in enumerate(widths):
+        n = x.shape[axis]
+
+        def sl(a, b, step=1):
+            return (slice(None),) * axis + (slice(a, b, step),)
+        if lo:  # padded[lo - k] = padded[lo + k], k = 1..lo
+            out[sl(0, lo)] = out[sl(2 * lo, lo, -1)]
+        if hi:  # padded[lo + n - 1 + k] = padded[lo + n - 1 - k], k = 1..hi
+            stop = lo + n - 2 - hi
+            out[sl(lo + n, lo + n + hi)] = out[sl(lo + n - 2, None if stop < 0 else stop, -1)]
+    return out
 
 
 class ReflectPadGrad(Function):
