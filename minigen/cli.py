@@ -383,7 +383,7 @@ def build_parser():
                         "(dcgan/cgan: radford = Radford et al.'s "
                         "hyperparameters; wgan: arjovsky = the reference schedule; wgan-gp: "
                         "gulrajani; the default recipe, minigen, is the one measured best in 10 "
-                        "CPU minutes: Adam/RMSprop steps for the budget and clusters=50); dcgan/cgan: loss=bce|hinge, g_loss=saturating, beta1; wgan: "
+                        "CPU minutes: Adam/RMSprop steps for the budget and clusters=50, and for wgan ema=0.99); dcgan/cgan: loss=bce|hinge, g_loss=saturating, beta1; wgan: "
                         "clip, n_critic, warm_start; wgan-gp: gp_lambda, n_critic, critic_norm=none|layer")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--threads", type=int, metavar="N",

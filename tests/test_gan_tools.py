@@ -228,6 +228,11 @@ def test_recipes_put_their_settings_in_place_of_the_defaults():
     assert cls.resolve_settings({"recipe": "radford", "lr": 1e-3})["lr"] == 1e-3  # the user's own win
     for name, recipe in (("wgan", "arjovsky"), ("wgan-gp", "gulrajani"), ("cgan", "radford")):
         assert recipe in get_model_class(name).recipes
+    # wgan's default samples from an average of G; the paper's recipe must not inherit it
+    wgan = get_model_class("wgan")
+    assert wgan.resolve_settings({})["ema"] == 0.99
+    assert wgan.resolve_settings({"recipe": "arjovsky"})["ema"] == 0.0
+    assert get_model_class("wgan-gp").resolve_settings({})["ema"] == 0.0
     with pytest.raises(ValueError, match="recipe='bogus'.*radford"):
         cls.resolve_settings({"recipe": "bogus"})
 
