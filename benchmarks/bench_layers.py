@@ -161,7 +161,7 @@ def main(argv=None):
     _set_threads(args.threads)
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from timing import machine, median_interleaved
+    from timing import full_float32, machine, median_interleaved
     import numpy as np
     import minigen as mg
     import minigen.nn.functional as F
@@ -174,6 +174,7 @@ def main(argv=None):
         try:
             import torch
             torch.set_num_threads(args.threads)
+            full_float32(torch)
         except ImportError:
             print("PyTorch not installed: timing minigen only (pip install torch==2.13.0 for ratios)")
 

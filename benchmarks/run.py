@@ -38,7 +38,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
-from timing import machine, median_interleaved, set_threads  # noqa: E402,F401
+from timing import full_float32, machine, median_interleaved, set_threads  # noqa: E402,F401
 # the DCGAN and VAE steps live in workloads/classic.py; these names stay importable from here
 from workloads.classic import MinigenSteps, TorchSteps, dcgan_nets, vae_nets  # noqa: E402,F401
 from workloads.twin import copy_weights  # noqa: E402,F401
@@ -235,9 +235,13 @@ def workload_table(args, names, scales, torch):
     workload timed together (round-robin, minigen and PyTorch alternating); with --torch every
     twin is checked on two steps before any timing."""
     import minigen as mg
+    failed = {}   # name -> why its twin is not the same computation; it is not timed
     if torch:
         for name in names:
-            workloads.check(name, torch, device=args.device)
+            try:
+                workloads.check(name, torch, device=args.device)
+            except RuntimeError as exc:
+                failed[name] = str(exc)
     print_header(args, torch)
     print(f"# {len(names)} workloads, batches = default x {','.join(map(str, scales))}; median of {args.repeat} "
           f"steps after 3 warm-up steps" + ("; PyTorch twins checked: same losses on 2 steps" if torch else ""))
@@ -246,6 +250,9 @@ def workload_table(args, names, scales, torch):
     print("| --- | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if args.memory else ""), flush=True)
     rows = []
     for name in names:
+        if name in failed:
+            print(f"| {name} | - | - | - | - | not timed: {failed[name]} |", flush=True)
+            continue
         default = workloads.default_batch(name)
         works = [workloads.build(name, default * k, args.device, torch) for k in scales]
         fns = [f for w in works for f in w.fns()]
@@ -275,6 +282,8 @@ def workload_table(args, names, scales, torch):
                     fn()
             print(f"\n## mg.profile() of 3 {name} steps, batch {workloads.default_batch(name)}\n```\n"
                   f"{prof.table(20)}\n```")
+    if failed:
+        sys.exit(f"{len(failed)} workload(s) not the same computation in both libraries: {', '.join(failed)}")
     return rows
 
 
@@ -311,7 +320,7 @@ def main(argv=None):
     if args.torch:
         import torch
         torch.set_num_threads(args.threads)
-        theirs_mod = torch
+        theirs_mod = full_float32(torch)
     if args.workload:
         return workload_table(args, names, scales, theirs_mod)
     if args.torch:

@@ -10,6 +10,16 @@ def set_threads(n):
         os.environ[var] = str(n)
 
 
+def full_float32(torch):
+    """Turn off TF32 in PyTorch: on a GPU, its cuDNN convolutions multiply float32 inputs in
+    TF32 (10-bit mantissa) by default, while minigen (CuPy, cuBLAS) computes in full float32.
+    Off, both libraries do the same arithmetic: the twins' losses agree to float32 rounding
+    and the timings compare like with like. A no-op on the CPU."""
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    return torch
+
+
 def median_interleaved(fns, syncs, repeat):
     """Median seconds per call of each fn after 3 warm-up calls. The fns alternate call by
     call, so machine noise falls on all of them alike; ``syncs[k]()`` waits for fn k's device

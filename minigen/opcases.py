@@ -137,6 +137,10 @@ def _nn_cases():
     labels = Tensor(np.array([0, 2, 1, 2]))
     bce_target = const(3, 4, low=0.0, high=1.0)
 
+    def on(constant, like):
+        """A case's constant on the device of its input (the cases run on either device)."""
+        return constant.to(like.device)
+
     def seeded_dropout(x):
         manual_seed(7)  # the same mask on every call, or finite differences see noise
         return F.dropout(x, p=0.4, training=True)
@@ -175,19 +179,19 @@ def _nn_cases():
         nn("batch_norm train (N, C)", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
            ((5, 3), (3,), (3,))),
         nn("batch_norm train no affine", lambda x: F.batch_norm(x, None, None, training=True), ((3, 2, 2, 2),)),
-        nn("batch_norm eval", lambda x, w, b: F.batch_norm(x, running_mean, running_var, w, b, training=False),
+        nn("batch_norm eval", lambda x, w, b: F.batch_norm(x, on(running_mean, x), on(running_var, x), w, b, training=False),
            ((4, 3, 2, 2), (3,), (3,))),
         nn("instance_norm", lambda x: F.instance_norm(x), ((2, 3, 3, 4),)),
         nn("instance_norm affine", lambda x, w, b: F.instance_norm(x, w, b), ((2, 3, 3, 3), (3,), (3,))),
         nn("layer_norm", lambda x, w, b: F.layer_norm(x, (3, 4), w, b), ((2, 3, 4), (3, 4), (3, 4))),
         nn("linear", lambda x, w, b: F.linear(x, w, b), ((4, 3), (5, 3), (5,))),
         nn("dropout", seeded_dropout, ((4, 5),)),
-        nn("binary_cross_entropy_with_logits", lambda x: F.binary_cross_entropy_with_logits(x, bce_target),
+        nn("binary_cross_entropy_with_logits", lambda x: F.binary_cross_entropy_with_logits(x, on(bce_target, x)),
            ((3, 4),)),
-        nn("binary_cross_entropy", lambda p: F.binary_cross_entropy(p, bce_target, reduction="sum"), ((3, 4),),
+        nn("binary_cross_entropy", lambda p: F.binary_cross_entropy(p, on(bce_target, p), reduction="sum"), ((3, 4),),
            low=0.05, high=0.95),
         nn("mse_loss", lambda x, t: F.mse_loss(x, t), ((3, 4), (3, 4))),
-        nn("l1_loss none", lambda x: F.l1_loss(x, bce_target, reduction="none"), ((3, 4),)),
+        nn("l1_loss none", lambda x: F.l1_loss(x, on(bce_target, x), reduction="none"), ((3, 4),)),
         nn("cross_entropy", lambda x: F.cross_entropy(x, labels), ((4, 3),)),
         nn("kl_normal", lambda mu, logvar: F.kl_normal(mu, logvar, reduction="sum"), ((4, 3), (4, 3))),
         nn("translate (DiffAugment shift)", lambda x: F.translate(x, [1, -2, 0], [0, 2, -3], fill=-1.0),

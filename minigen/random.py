@@ -1,41 +1,53 @@
-"""Random numbers: one seeded generator per device, so a seed reproduces a run.
+"""Random numbers: one seeded generator for every device, so a seed reproduces a run.
 
-``manual_seed(n)`` reseeds both. The CPU generator is NumPy's ``Generator(PCG64)``;
-its state is a plain dict, so a checkpoint can save and restore it exactly.
+``manual_seed(n)`` reseeds it. It is NumPy's ``Generator(PCG64)``, whose state is a plain
+dict, so a checkpoint saves and restores it exactly. Draws for the GPU are made by the same
+generator on the host and copied over: a seed gives the same numbers on either device, and
+that one state is the whole random state of a run (a CuPy generator beside it would be a
+second state that checkpoints and ``get_rng_state`` miss). The draws a step makes (noise,
+dropout masks, augmentation) are small next to its convolutions, so the copy costs little.
 """
 import numpy as np
 
 from . import backend
 from .tensor import Tensor
 
-_generators = {"cpu": np.random.default_rng(0), "cuda": None}
-_seed = [0]
+_generator = [np.random.default_rng(0)]
 
 
 def manual_seed(seed):
-    """Seed every device's generator (PyTorch's ``torch.manual_seed``)."""
+    """Seed the generator of every device (PyTorch's ``torch.manual_seed``)."""
     seed = int(seed)
-    _seed[0] = seed
-    _generators["cpu"] = np.random.default_rng(seed)
-    _generators["cuda"] = None  # rebuilt lazily from the seed on first GPU use
+    _generator[0] = np.random.default_rng(seed)
     return seed
 
 
+class _OnDevice:
+    """The host generator's draws, copied to the GPU: ``generator("cuda").random(shape)``
+    is ``generator().random(shape)`` as a CuPy array."""
+
+    def __init__(self, rng, device):
+        self._rng, self._device = rng, device
+
+    def __getattr__(self, name):
+        draw = getattr(self._rng, name)
+        return lambda *args, **kwargs: backend.to_device(np.asarray(draw(*args, **kwargs)), self._device)
+
+
 def generator(device="cpu"):
-    """The generator for ``device`` (``numpy.random.Generator`` or CuPy's)."""
+    """The generator (``numpy.random.Generator``); for ``"cuda"``, the same one with its
+    draws copied to the GPU."""
     device = backend.check_device(device)
-    if device == "cuda" and _generators["cuda"] is None:
-        _generators["cuda"] = backend.cupy.random.default_rng(_seed[0])
-    return _generators[device]
+    return _generator[0] if device == "cpu" else _OnDevice(_generator[0], device)
 
 
 def get_rng_state():
-    """The CPU generator's state (a dict) for checkpoints."""
-    return _generators["cpu"].bit_generator.state
+    """The generator's state (a dict): the whole random state, for checkpoints."""
+    return _generator[0].bit_generator.state
 
 
 def set_rng_state(state):
-    _generators["cpu"].bit_generator.state = state
+    _generator[0].bit_generator.state = state
 
 
 def _shape(shape):

@@ -140,7 +140,7 @@ def test_kernel_source_compiles_with_nvcc(source_name, tmp_path):
     # No -arch: each CUDA release supports a different oldest GPU (CUDA 13 dropped
     # sm_70), so let this nvcc target its own default.
     result = subprocess.run(
-        [nvcc, "--ptx", "-std=c++14", "-Wno-deprecated-gpu-targets",
+        [nvcc, "--ptx", "-std=c++17", "-Wno-deprecated-gpu-targets",
          "-o", str(ptx_file), str(source_file)],
         capture_output=True, text=True)
     assert result.returncode == 0, f"nvcc failed on {source_name}.cu:\n{result.stderr}"

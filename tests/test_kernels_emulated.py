@@ -232,6 +232,37 @@ def test_a_dcgan_run_trains_checkpoints_and_resumes_on_the_emulated_gpu(fake_gpu
     assert all(np.isfinite(v) for r in resumed.read_metrics() for k, v in r.items() if k.startswith("loss"))
 
 
+def test_the_gpu_draws_the_cpu_numbers_and_one_state_replays_them(fake_gpu):
+    """One generator for both devices: a seed gives the same noise on either, and the state
+    that checkpoints save (get_rng_state) replays the GPU's draws too. With a CuPy generator of
+    its own the GPU's draws escaped that state, and the benchmark's replayed noise (and a
+    resumed GPU run) diverged."""
+    from minigen import random as mg_random
+    mg.manual_seed(3)
+    on_cpu = [mg.randn(4, 5).numpy(), mg.rand(6).numpy(), mg.randint(0, 9, (7,)).numpy()]
+    mg.manual_seed(3)
+    on_gpu = [mg.randn(4, 5, device="cuda"), mg.rand(6, device="cuda"), mg.randint(0, 9, (7,), device="cuda")]
+    assert all(t.device == "cuda" for t in on_gpu)
+    for g, c in zip(on_gpu, on_cpu):
+        np.testing.assert_array_equal(g.numpy(), c)
+    state = mg_random.get_rng_state()
+    first = mg.randn(3, device="cuda").numpy()
+    mg_random.set_rng_state(state)
+    np.testing.assert_array_equal(mg.randn(3, device="cuda").numpy(), first)
+
+
+def test_a_resumed_gpu_run_repeats_the_uninterrupted_one(fake_gpu, tmp_path):
+    from minigen.training import TrainConfig, train
+    options = {"g_width": 8, "d_width": 8, "nz": 8}
+    cfg = dict(model="dcgan", device="cuda", batch_size=8, progress=False, options=options,
+               checkpoint_every=2, sample_every=100, log_every=1, seed=5)
+    whole = train(TrainConfig(steps=3, out=str(tmp_path / "whole"), **cfg)).read_metrics()
+    train(TrainConfig(steps=2, out=str(tmp_path / "split"), **cfg))
+    resumed = train(TrainConfig(resume=str(tmp_path / "split"), steps=3, device="cuda", progress=False))
+    losses = lambda rows: [(r["step"], r["loss_d"], r["loss_g"]) for r in rows]  # noqa: E731
+    assert losses(resumed.read_metrics()) == losses(whole)
+
+
 # --------------------------------------------------------------------------- emulation vs the device
 
 @pytest.mark.gpu
@@ -258,3 +289,14 @@ def test_emulated_kernels_agree_with_the_real_gpu(dtype):
         emulated = run_all(fake)
     for r, e in zip(real, emulated):
         np.testing.assert_allclose(e, r, **spec.TOLERANCE[dtype])
+
+
+def test_every_op_case_runs_on_the_emulated_gpu(fake_gpu):
+    """tests/test_op_gradients.py's first-order cases with device="cuda", emulated: a case
+    whose constants stay on the host (a target, running statistics) fails here, on the CPU,
+    rather than on a GPU machine."""
+    from minigen.opcases import cases_for
+    from minigen.selfcheck import run_case
+    failed = [f"{case.name}: {result.message}" for case in cases_for("cuda")
+              for result in [run_case(case, "cuda", order=1)] if not result.passed]
+    assert not failed, "\n".join(failed)

@@ -114,8 +114,9 @@ def build(batch, device="cpu", torch=None, name="wgan"):
     if torch is None:
         return Workload(name, batch, ours, device=device)
     theirs = TorchWGAN(model, torch)
-    for net in (theirs.G, theirs.D):
-        net.to(device)
+    for net in (theirs.G, theirs.D, theirs.G_ema):
+        if net is not None:
+            net.to(device)
 
     def draws():
         """The model's draws in one cycle, in its order: per critic step z (and eps), then G's z."""

@@ -49,7 +49,7 @@ def kernel_sources():
 @functools.lru_cache(maxsize=None)
 def _module(source_name):
     """Compile one ``.cu`` file (once per process; CuPy also caches the binary on disk)."""
-    return cupy.RawModule(code=kernel_sources()[source_name], options=("--std=c++14",))
+    return cupy.RawModule(code=kernel_sources()[source_name], options=("--std=c++17",))
 
 
 @functools.lru_cache(maxsize=None)

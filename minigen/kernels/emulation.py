@@ -147,7 +147,7 @@ class EmulatedModule:
             source = library.with_suffix(f".{os.getpid()}.cpp")
             source.write_text(wrapper)
             tmp = library.with_suffix(f".{os.getpid()}.tmp.so")
-            cmd = [compiler(), "-std=c++14", "-O1", "-ffp-contract=off", "-shared", "-fPIC",
+            cmd = [compiler(), "-std=c++17", "-O1", "-ffp-contract=off", "-shared", "-fPIC",
                    "-Wall", "-Wno-unused-function", "-Wno-unused-variable", str(source), "-o", str(tmp)]
             out = subprocess.run(cmd, capture_output=True, text=True)
             source.unlink(missing_ok=True)
@@ -294,6 +294,23 @@ def _to_device(value):
     return value
 
 
+class _FakeUfunc:
+    """A NumPy ufunc whose results are ``DeviceArray``s, with its methods (``at``, ``reduce``,
+    ...), as CuPy's ufuncs have them: ``cupy.add.at`` is how minigen scatters a gradient."""
+
+    def __init__(self, ufunc):
+        self._ufunc = ufunc
+
+    def __call__(self, *args, **kwargs):
+        return _to_device(self._ufunc(*args, **kwargs))
+
+    def __getattr__(self, name):
+        method = getattr(self._ufunc, name)
+        if not callable(method):
+            return method
+        return lambda *args, **kwargs: _to_device(method(*args, **kwargs))
+
+
 class FakeCuPy(types.ModuleType):
     """Stands in for ``cupy``: NumPy underneath, results as ``DeviceArray``, ``RawModule``
     compiled through the emulation harness, ``empty`` poisoned with NaN."""
@@ -312,6 +329,8 @@ class FakeCuPy(types.ModuleType):
         target = getattr(np, name)
         if not callable(target) or isinstance(target, type):
             return target
+        if isinstance(target, np.ufunc):
+            return _FakeUfunc(target)
 
         def call(*args, **kwargs):
             return _to_device(target(*args, **kwargs))

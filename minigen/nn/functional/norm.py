@@ -32,14 +32,21 @@ def _letters(ndim):
 
 
 def _channel_sum(a):
-    """sum over all axes but 1 (einsum runs this about 3x faster than a.sum(axis=(0, 2, 3)))."""
+    """sum over all axes but 1 (NumPy's einsum runs this about 3x faster than
+    a.sum(axis=(0, 2, 3)); CuPy's einsum plans its contraction in Python on every call, where
+    a plain sum is one reduction kernel)."""
     xp = backend.get_array_module(a)
+    if xp is not np:
+        return a.sum(axis=_reduce_axes(a))
     return xp.einsum(f"{_letters(a.ndim)}->b", a)
 
 
 def _channel_sum_of_products(a, b):
-    """sum over all axes but 1 of a * b, without materialising the product."""
+    """sum over all axes but 1 of a * b, without materialising the product on the CPU (on
+    the GPU the product is one elementwise kernel, the sum one reduction)."""
     xp = backend.get_array_module(a)
+    if xp is not np:
+        return (a * b).sum(axis=_reduce_axes(a))
     letters = _letters(a.ndim)
     return xp.einsum(f"{letters},{letters}->b", a, b)
 
@@ -53,7 +60,7 @@ def _plane(v, x):
     (1, rows, features) view needs no plane: a column (rows, 1) already broadcasts with
     contiguous inner loops, and the plane would be a full-size copy."""
     xp = backend.get_array_module(x)
-    if x.shape[0] == 1:
+    if x.shape[0] == 1 or xp is not np:  # a GPU kernel broadcasts at no cost: no copy
         return v.reshape((-1,) + (1,) * (x.ndim - 2))
     return xp.ascontiguousarray(xp.broadcast_to(v.reshape((-1,) + (1,) * (x.ndim - 2)), x.shape[1:]))
 
