@@ -4,8 +4,8 @@
 dict, so a checkpoint saves and restores it exactly. Draws for the GPU are made by the same
 generator on the host and copied over: a seed gives the same numbers on either device, and
 that one state is the whole random state of a run (a CuPy generator beside it would be a
-second state that checkpoints and ``get_rng_state`` miss). The draws a step makes (noise,
-dropout masks, augmentation) are small next to its convolutions, so the copy costs little.
+second state that checkpoints and ``get_rng_state`` miss). The draws a training step makes
+(noise, dropout masks, augmentation) are a few arrays the size of an activation at most.
 """
 import numpy as np
 
@@ -31,6 +31,8 @@ class _OnDevice:
 
     def __getattr__(self, name):
         draw = getattr(self._rng, name)
+        if not callable(draw):  # bit_generator and the like: the host generator's own
+            return draw
         return lambda *args, **kwargs: backend.to_device(np.asarray(draw(*args, **kwargs)), self._device)
 
 
