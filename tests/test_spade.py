@@ -14,7 +14,7 @@ from minigen.data import to_symmetric
 from minigen.data.semantic import N_LABELS, semantic_synthesis
 from minigen.models import get_model_class
 from minigen.models import spade_metrics
-from minigen.models.spade import feature_matching_loss, hinge_d_loss, hinge_g_loss
+from minigen.models.spade import feature_matching_loss, hinge_d_loss, hinge_g_loss, mode_seeking_loss
 from minigen.models.spade_nets import InstanceNormAffine, SPADEGenerator
 
 TINY = {"nz": 8, "ngf": 4, "ndf": 4, "hidden": 4}
@@ -62,6 +62,30 @@ def test_generator_objective_with_stub_networks():
     assert parts["loss_fm"].item() == pytest.approx(fm, rel=1e-5)
     assert total.item() == pytest.approx(-0.25 + 10 * fm, rel=1e-5)
     assert "loss_fm" not in build(lambda_fm=0).generator_loss(m, real)[2]
+
+
+def test_mode_seeking_closed_form_with_a_stub_generator():
+    # G paints every pixel with 2 z_0, so |G(z) - G(z2)| averages 2 mean_i |z_i0 - z2_i0|.
+    from minigen import random as mg_random
+    G = lambda z, m: z[:, :1].reshape(len(z), 1, 1, 1) * mg.ones(len(z), 3, 4, 4) * 2  # noqa: E731
+    mg.manual_seed(5)
+    z = mg.randn(6, 8)
+    state = mg_random.get_rng_state()
+    loss = mode_seeking_loss(G, None, z, G(z, None), 8)
+    mg_random.set_rng_state(state)
+    z2 = mg.randn(6, 8).numpy()            # the second noise the loss drew
+    ratio = 2 * np.abs(z.numpy()[:, 0] - z2[:, 0]).mean() / np.abs(z.numpy() - z2).mean()
+    assert loss.item() == pytest.approx(1 / (ratio + 1e-5), rel=1e-5)
+
+
+def test_mode_seeking_term_enters_the_generator_objective_and_trains():
+    model = build(lambda_ms=2.0, lambda_fm=0)
+    m, real = model.split(batch())
+    total, _, parts = model.generator_loss(m, real)
+    assert total.item() == pytest.approx(parts["loss_g_adv"].item() + 2.0 * parts["loss_ms"].item(), rel=1e-5)
+    assert "loss_ms" not in build().generator_loss(m, real)[2]   # off by default
+    losses = model.train_step(batch(), None)
+    assert np.isfinite(float(losses["loss_ms"])) and float(losses["loss_ms"]) > 0
 
 
 def test_critic_loss_with_a_stub_critic():
@@ -116,7 +140,7 @@ def test_generator_steps_first_with_the_critic_frozen():
 
 
 def test_bad_settings_are_refused_naming_them():
-    for options, needle in (({"generator": "unet"}, "--set generator='unet'"), ({"lambda_fm": -1}, "lambda_fm=-1"),
+    for options, needle in (({"generator": "unet"}, "--set generator='unet'"), ({"lambda_fm": -1}, "lambda_fm=-1"), ({"lambda_ms": -1}, "lambda_ms=-1"),
                             ({"spectral_norm": "yes"}, "spectral_norm='yes'"), ({"ngf": 0}, "ngf=0")):
         with pytest.raises(ValueError, match=needle):
             build(**options)

@@ -19,8 +19,9 @@ from the loader's [-1, 1] scaling with ``label_channel``.
 
 Settings (``--set``): generator ("spade"; "concat" is the baseline that feeds the map only at
 the input, through normalised convolutions), nz (64), ngf (16), ndf (16), hidden (16: the
-SPADE convolutions' width; the paper's 128), lambda_fm (10), d_lr_factor (4: D's rate is
-lr x this), spectral_norm (true: on D's convolutions).
+SPADE convolutions' width; the paper's 128), lambda_fm (10), lambda_ms (0: MSGAN's
+mode-seeking term, ``mode_seeking_loss``, which costs a second generator pass per step),
+d_lr_factor (4: D's rate is lr x this), spectral_norm (true: on D's convolutions).
 """
 import numpy as np
 
@@ -57,11 +58,20 @@ def feature_matching_loss(fake_features, real_features):
     return total
 
 
+def mode_seeking_loss(G, m, z, fake, nz):
+    """MSGAN's term (Mao et al. 2019): 1 / (mean |G(z, m) - G(z2, m)| / mean |z - z2| + 1e-5)
+    for a second noise z2 and the same maps: small when two noises give different images."""
+    z2 = mg.randn(len(z), nz, device=z.device)
+    ratio = (fake - G(z2, m)).abs().mean() / (z - z2).abs().mean().detach()
+    return 1 / (ratio + 1e-5)
+
+
 @register_model
 class SPADE(GenerativeModel):
     name = "spade"
     defaults = {"lr": 1e-4, "batch_size": 8, "steps": 2000, "generator": "spade", "nz": 64, "ngf": 16,
-                "ndf": 16, "hidden": 16, "lambda_fm": 10.0, "d_lr_factor": 4.0, "spectral_norm": True}
+                "ndf": 16, "hidden": 16, "lambda_fm": 10.0, "lambda_ms": 0.0, "d_lr_factor": 4.0,
+                "spectral_norm": True}
     data_range = "symmetric"
     grid = (64, 8)          # rows of: the map, six samples from six noises, the real rendering
 
@@ -88,6 +98,9 @@ class SPADE(GenerativeModel):
                                             int_setting(cfg, "hidden"), kind))
         self.D = spade_init_(critic(N_LABELS, 3, int_setting(cfg, "ndf"), 2))
         spectral_norm_critic(cfg, self.D, default=True)
+        self.lambda_ms = cfg.get("lambda_ms", 0.0)
+        if isinstance(self.lambda_ms, bool) or not isinstance(self.lambda_ms, (int, float)) or self.lambda_ms < 0:
+            raise ValueError(f"--set lambda_ms={self.lambda_ms!r}: expected a number >= 0 (0: no mode-seeking term)")
         self.lambda_fm = cfg.get("lambda_fm", 10.0)
         if isinstance(self.lambda_fm, bool) or not isinstance(self.lambda_fm, (int, float)) or self.lambda_fm < 0:
             raise ValueError(f"--set lambda_fm={self.lambda_fm!r}: expected a number >= 0 (0: hinge loss alone)")
@@ -121,11 +134,16 @@ class SPADE(GenerativeModel):
 
     def generator_loss(self, m, real):
         """L_G = hinge + lambda_fm FM for one batch (see the module doc), its parts, the fakes."""
-        fake = self.G(mg.randn(len(real), self.nz, device=self.device), m)
+        z = mg.randn(len(real), self.nz, device=self.device)
+        fake = self.G(z, m)
         fake_features, scores = self.critic_features(m, fake)
         adv = hinge_g_loss(scores)
         parts = {"loss_g_adv": adv}
         total = adv
+        if self.lambda_ms > 0:
+            ms = mode_seeking_loss(self.G, m, z, fake, self.nz)
+            total = total + self.lambda_ms * ms
+            parts["loss_ms"] = ms
         if self.lambda_fm > 0:
             with mg.no_grad():
                 real_features, _ = self.critic_features(m, real)
