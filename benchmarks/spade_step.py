@@ -121,7 +121,8 @@ class TorchStep:
                 feats.append(h)
         return feats, h
 
-    def step(self, m, real, z):
+    def step(self, m, real, z, z2=None):
+        """One step; z2 is the second noise of the mode-seeking term (when lambda_ms > 0)."""
         torch, F = self.torch, self.torch.nn.functional
         for p in self.D.parameters():
             p.requires_grad_(False)
@@ -131,6 +132,9 @@ class TorchStep:
             rf, _ = self.features(m, real)
         fm = sum((f - r).abs().mean() for f, r in zip(ff, rf))
         loss_g = -scores.mean() + self.model.lambda_fm * fm
+        if self.model.lambda_ms > 0:   # 1 / (mean |G(z) - G(z2)| / mean |z - z2| + 1e-5)
+            ratio = (fake - self.G(z2, m)).abs().mean() / (z - z2).abs().mean()
+            loss_g = loss_g + self.model.lambda_ms / (ratio + 1e-5)
         self.opt_g.zero_grad()
         loss_g.backward()
         self.opt_g.step()
@@ -156,9 +160,16 @@ def build_pair(torch, batch=None, generator="spade", device="cpu"):
     images = mg.tensor(array, device=device)
     theirs = TorchStep(torch, model)
     m, real = model.split(images)
-    # the noise of the model's first steps
-    zs = replayed(lambda: [mg.randn(len(real), model.nz) for _ in range(CHECKED_STEPS)])
-    return model, theirs, images, [torch.tensor(t.numpy(), device=device) for t in (m, real, *zs)]
+    # the noise of the model's first steps: z, and the mode-seeking term's z2 drawn after it
+
+    def draws():
+        z = mg.randn(len(real), model.nz)
+        return z, (mg.randn(len(real), model.nz) if model.lambda_ms > 0 else None)
+
+    def tt(t):
+        return None if t is None else torch.tensor(t.numpy(), device=device)
+    zs = replayed(lambda: [draws() for _ in range(CHECKED_STEPS)])
+    return model, theirs, images, [tt(m), tt(real)] + [(tt(z), tt(z2)) for z, z2 in zs]
 
 
 def main(argv=None):
@@ -172,13 +183,13 @@ def main(argv=None):
     from minigen import allocator
     torch.set_num_threads(args.threads)
     allocator.keep_freed_memory()
-    model, theirs, images, (tm, treal, tz, _) = build_pair(torch, generator=args.generator)
+    model, theirs, images, (tm, treal, first, _) = build_pair(torch, generator=args.generator)
     ours_losses = model.train_step(images, None)
-    theirs_losses = theirs.step(tm, treal, tz)
+    theirs_losses = theirs.step(tm, treal, *first)
     print(f"# first step, loss_g / loss_d: minigen {float(ours_losses['loss_g']):.6f} / "
           f"{float(ours_losses['loss_d']):.6f}, PyTorch {theirs_losses['loss_g']:.6f} / {theirs_losses['loss_d']:.6f}")
-    tz = torch.randn(len(treal), model.nz)
-    times = median_interleaved([lambda: model.train_step(images, None), lambda: theirs.step(tm, treal, tz)],
+    tz, tz2 = torch.randn(len(treal), model.nz), torch.randn(len(treal), model.nz)
+    times = median_interleaved([lambda: model.train_step(images, None), lambda: theirs.step(tm, treal, tz, tz2)],
                                [lambda: None, lambda: None], args.repeat)
     print(f"# {machine('cpu')}, torch {torch.__version__}, threads {args.threads}")
     print("| workload | batch | minigen ms | PyTorch ms | ratio |")

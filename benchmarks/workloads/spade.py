@@ -1,5 +1,5 @@
 """spade: ``SPADE.train_step`` (defaults: SPADE generator ngf 16, spectral-norm critic, hinge +
-feature matching), batch 8 of the embedded 32 px label | RGB images, against
+feature matching + the mode-seeking term when lambda_ms > 0), batch 8 of the embedded 32 px label | RGB images, against
 ``spade_step.TorchStep``, handed the z of the model's first steps."""
 from .common import Workload
 
@@ -21,5 +21,8 @@ def build(batch, device="cpu", torch=None):
         net.to(device)
 
     def step_theirs():
-        return theirs.step(tm, treal, first.pop(0) if first else torch.randn(len(treal), model.nz, device=device))
+        if first:
+            return theirs.step(tm, treal, *first.pop(0))
+        return theirs.step(tm, treal, torch.randn(len(treal), model.nz, device=device),
+                           torch.randn(len(treal), model.nz, device=device))
     return Workload("spade", batch, lambda: model.train_step(images, None), step_theirs, device, torch)

@@ -20,7 +20,9 @@ from the loader's [-1, 1] scaling with ``label_channel``.
 Settings (``--set``): generator ("spade"; "concat" is the baseline that feeds the map only at
 the input, through normalised convolutions), nz (64), ngf (16), ndf (16), hidden (16: the
 SPADE convolutions' width; the paper's 128), lambda_fm (10), lambda_ms (0: MSGAN's
-mode-seeking term, ``mode_seeking_loss``, which costs a second generator pass per step),
+mode-seeking term, ``mode_seeking_loss``, a second generator pass per step; measured at 1 it
+brings the samples' diversity to the real renderings' level, mostly as speckled backgrounds, and
+costs IoU: benchmarks/RESULTS.md),
 d_lr_factor (4: D's rate is lr x this), spectral_norm (true: on D's convolutions).
 """
 import numpy as np
