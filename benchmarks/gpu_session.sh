@@ -10,7 +10,12 @@
 # device tool's 600 s per command, and one that runs long loses only the last checks.
 # QUICK=1 times 3 repeats instead of 5. If .whl/ holds wheels (nbclient, ipykernel and their
 # needs, for a GPU image without Jupyter), they are installed to /tmp/site first so that the
-# GPU lesson (02) and its solutions can be executed there into $OUT.
+# GPU lesson (02) and its solutions can be executed there into $OUT. To make them (Python 3.12
+# wheels, from a machine with a package index; .whl/ is git-ignored through .git/info/exclude):
+#   pip download -d .whl --only-binary=:all: --python-version 3.12 --platform manylinux_2_28_x86_64 \
+#       --platform manylinux_2_17_x86_64 --platform any nbclient nbformat ipykernel
+# then delete the wheels of packages the GPU image already has (attrs, packaging, psutil, pygments,
+# python-dateutil, typing-extensions, tzdata on 2026-12-04). Two runs on an H200 took 275-282 s.
 set -u
 OUT=${OUT:-gpu_results}
 mkdir -p "$OUT"
