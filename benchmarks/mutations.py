@@ -235,6 +235,13 @@ MUTATIONS = [
     m("restore-skips-the-rng-state", "minigen/training/checkpoint.py", (
         '    mg_random.set_rng_state(state["rng"])\n', "    pass\n"), TRAIN + ["tests/test_vae.py"],
       "the autoencoder draws no random numbers; the VAE's resume test does"),
+    m("op-case-constant-left-on-the-host", "minigen/opcases.py", (
+        '        return constant.to(like.device)\n', '        return constant\n'),
+      ["tests/test_kernels_emulated.py"], "the test bug the first GPU run found (2026-12-04)"),
+    m("gpu-draws-from-a-generator-of-its-own", "minigen/random.py", (
+        '    return _generator[0] if device == "cpu" else _OnDevice(_generator[0], device)\n',
+        '    return _generator[0] if device == "cpu" else _OnDevice(np.random.default_rng(0), device)\n'),
+      ["tests/test_kernels_emulated.py"], "the bug the first GPU run found (2026-12-04): a resumed GPU run diverged"),
     m("restore-skips-the-loader-position", "minigen/training/checkpoint.py", (
         '    loader.load_state_dict(state["loader"])\n', "    pass\n"), TRAIN),
     # --- gradcheck itself -------------------------------------------------------------------------
