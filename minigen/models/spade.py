@@ -23,7 +23,10 @@ SPADE convolutions' width; the paper's 128), lambda_fm (10), lambda_ms (0: MSGAN
 mode-seeking term, ``mode_seeking_loss``, a second generator pass per step; measured at 1 it
 brings the samples' diversity to the real renderings' level, mostly as speckled backgrounds, and
 costs IoU: benchmarks/RESULTS.md),
-d_lr_factor (4: D's rate is lr x this), spectral_norm (true: on D's convolutions).
+d_lr_factor (4: D's rate is lr x this), spectral_norm (true: on D's convolutions), encoder
+(false; true trains the paper's image encoder beside G, ``spade_nets.StyleEncoder``, so that z
+carries a real image's style, and adds lambda_kld (0.05) x KL(q(z|x) || N(0, I)) to L_G;
+sampling still draws z ~ N(0, I)).
 """
 import numpy as np
 
@@ -36,7 +39,7 @@ from minigen.optim import Adam
 from . import spade_metrics
 from .base import GenerativeModel, register_model, check_positive
 from .gan import frozen, int_setting, spectral_norm_critic
-from .spade_nets import SPADEGenerator, critic, spade_init_
+from .spade_nets import SPADEGenerator, StyleEncoder, critic, spade_init_
 
 FIXED_NOISE_SEED = 20190318  # the z's of the sample grids (a generator of their own)
 
@@ -73,7 +76,7 @@ class SPADE(GenerativeModel):
     name = "spade"
     defaults = {"lr": 1e-4, "batch_size": 8, "steps": 2000, "generator": "spade", "nz": 64, "ngf": 16,
                 "ndf": 16, "hidden": 16, "lambda_fm": 10.0, "lambda_ms": 0.0, "d_lr_factor": 4.0,
-                "spectral_norm": True}
+                "spectral_norm": True, "encoder": False, "lambda_kld": 0.05}
     data_range = "symmetric"
     grid = (64, 8)          # rows of: the map, six samples from six noises, the real rendering
 
@@ -107,8 +110,16 @@ class SPADE(GenerativeModel):
         if isinstance(self.lambda_fm, bool) or not isinstance(self.lambda_fm, (int, float)) or self.lambda_fm < 0:
             raise ValueError(f"--set lambda_fm={self.lambda_fm!r}: expected a number >= 0 (0: hinge loss alone)")
         lr = check_positive(cfg, "lr")
-        self.networks = {"G": self.G, "D": self.D}
-        self.optimizers = {"G": Adam(self.G.parameters(), lr=lr, betas=(0.0, 0.999)),
+        encoder = cfg.get("encoder", False)
+        if not isinstance(encoder, bool):
+            raise ValueError(f"--set encoder={encoder!r}: expected true or false")
+        self.lambda_kld = cfg.get("lambda_kld", 0.05)
+        if isinstance(self.lambda_kld, bool) or not isinstance(self.lambda_kld, (int, float)) or self.lambda_kld < 0:
+            raise ValueError(f"--set lambda_kld={self.lambda_kld!r}: expected a number >= 0")
+        self.E = spade_init_(StyleEncoder(self.nz, int_setting(cfg, "ngf"), h)) if encoder else None
+        self.networks = {"G": self.G, "D": self.D, **({"E": self.E} if encoder else {})}
+        g_params = list(self.G.parameters()) + (list(self.E.parameters()) if encoder else [])
+        self.optimizers = {"G": Adam(g_params, lr=lr, betas=(0.0, 0.999)),
                            "D": Adam(self.D.parameters(), lr=lr * check_positive(cfg, "d_lr_factor"),
                                      betas=(0.0, 0.999))}
         self._probe = None
@@ -136,12 +147,18 @@ class SPADE(GenerativeModel):
 
     def generator_loss(self, m, real):
         """L_G = hinge + lambda_fm FM for one batch (see the module doc), its parts, the fakes."""
-        z = mg.randn(len(real), self.nz, device=self.device)
+        parts = {}
+        if self.E is None:
+            z = mg.randn(len(real), self.nz, device=self.device)
+        else:   # z ~ q(z | x) by reparameterisation, pulled towards N(0, I) by the KL
+            mu, logvar = self.E(real)
+            z = mu + mg.exp(0.5 * logvar) * mg.randn(len(real), self.nz, device=self.device)
+            parts["loss_kl"] = F.kl_normal(mu, logvar, reduction="mean")
         fake = self.G(z, m)
         fake_features, scores = self.critic_features(m, fake)
         adv = hinge_g_loss(scores)
-        parts = {"loss_g_adv": adv}
-        total = adv
+        parts["loss_g_adv"] = adv
+        total = adv + (self.lambda_kld * parts["loss_kl"] if "loss_kl" in parts else 0)
         if self.lambda_ms > 0:
             ms = mode_seeking_loss(self.G, m, z, fake, self.nz)
             total = total + self.lambda_ms * ms

@@ -120,6 +120,28 @@ def critic(label_nc, channels=3, ndf=16, n_layers=2):
     return patchgan(label_nc + channels, ndf, n_layers)
 
 
+class StyleEncoder(nn.Module):
+    """SPADE's image encoder (the paper's section 3.3, smaller): an RGB image -> (mu, logvar)
+    of a Gaussian over the noise z, trained as a VAE's encoder so that z carries the image's
+    style (here its colours and texture) and z ~ N(0, I) at sampling draws styles:
+
+        Conv 3x3 s2 (3 -> ngf) lrelu, then Conv 3x3 s2 IN lrelu (doubling) down to 4 x 4,
+        flatten, Linear -> mu (nz), Linear -> logvar (nz)."""
+
+    def __init__(self, nz, ngf, size):
+        super().__init__()
+        layers, c, side = [nn.Conv2d(3, ngf, 3, 2, 1), nn.LeakyReLU(0.2)], ngf, size // 2
+        while side > 4:
+            layers += [nn.Conv2d(c, 2 * c, 3, 2, 1), nn.InstanceNorm2d(2 * c, affine=True), nn.LeakyReLU(0.2)]
+            c, side = 2 * c, side // 2
+        self.net = nn.Sequential(*layers)
+        self.fc_mu, self.fc_logvar = nn.Linear(c * side * side, nz), nn.Linear(c * side * side, nz)
+
+    def forward(self, x):
+        h = self.net(x).reshape(x.shape[0], -1)
+        return self.fc_mu(h), self.fc_logvar(h)
+
+
 def spade_init_(module):
     """Convolution and linear weights ~ N(0, 0.02), biases 0 (the authors' 'normal' init
     with gain 0.02); the norms' scales stay 1 and shifts 0."""
