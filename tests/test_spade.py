@@ -88,6 +88,36 @@ def test_mode_seeking_term_enters_the_generator_objective_and_trains():
     assert np.isfinite(float(losses["loss_ms"])) and float(losses["loss_ms"]) > 0
 
 
+def test_style_encoder_samples_z_from_q_and_adds_its_kl():
+    # G is a stub that records its z; the hinge and FM see a constant image.
+    from minigen import random as mg_random
+    model = build(encoder=True, lambda_fm=0, lambda_kld=0.5)
+    m, real = model.split(batch())
+    seen = {}
+
+    def G(z, m):
+        seen["z"] = z
+        return z.reshape(len(z), -1)[:, :1].reshape(len(z), 1, 1, 1) * mg.ones(len(z), 3, 32, 32)
+    model.G = G
+    model.critic_features = lambda m, img: ([img * 1], img.mean(axis=(1, 2, 3)))
+    state = mg_random.get_rng_state()
+    total, _, parts = model.generator_loss(m, real)
+    mg_random.set_rng_state(state)
+    eps = mg.randn(len(real), model.nz).numpy()           # the noise the reparameterisation drew
+    mu, logvar = (t.numpy().astype(np.float64) for t in model.E(real))
+    np.testing.assert_allclose(seen["z"].numpy(), mu + np.exp(0.5 * logvar) * eps, rtol=1e-5, atol=1e-6)
+    kl = 0.5 * (mu ** 2 + np.exp(logvar) - 1 - logvar).sum(axis=1).mean()
+    assert parts["loss_kl"].item() == pytest.approx(kl, rel=1e-4)
+    assert total.item() == pytest.approx(parts["loss_g_adv"].item() + 0.5 * kl, rel=1e-4)
+    total.backward()
+    assert all(p.grad is not None for p in model.E.parameters())   # the encoder learns through G's loss
+    assert "E" not in build().networks and "loss_kl" not in build().generator_loss(m, real)[2]
+
+
+def test_interrupted_and_resumed_spade_with_its_encoder_reproduces_the_losses(check_exact_resume):
+    check_exact_resume("spade", ("loss_g", "loss_kl", "loss_d"), {**TINY, "encoder": True}, steps=4, batch_size=2)
+
+
 def test_critic_loss_with_a_stub_critic():
     model = build()
     m, real = model.split(batch())
@@ -140,7 +170,7 @@ def test_generator_steps_first_with_the_critic_frozen():
 
 
 def test_bad_settings_are_refused_naming_them():
-    for options, needle in (({"generator": "unet"}, "--set generator='unet'"), ({"lambda_fm": -1}, "lambda_fm=-1"), ({"lambda_ms": -1}, "lambda_ms=-1"),
+    for options, needle in (({"generator": "unet"}, "--set generator='unet'"), ({"lambda_fm": -1}, "lambda_fm=-1"), ({"lambda_ms": -1}, "lambda_ms=-1"), ({"encoder": "yes"}, "encoder='yes'"), ({"lambda_kld": -1}, "lambda_kld=-1"),
                             ({"spectral_norm": "yes"}, "spectral_norm='yes'"), ({"ngf": 0}, "ngf=0")):
         with pytest.raises(ValueError, match=needle):
             build(**options)

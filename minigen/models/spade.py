@@ -25,8 +25,10 @@ brings the samples' diversity to the real renderings' level, mostly as speckled 
 costs IoU: benchmarks/RESULTS.md),
 d_lr_factor (4: D's rate is lr x this), spectral_norm (true: on D's convolutions), encoder
 (false; true trains the paper's image encoder beside G, ``spade_nets.StyleEncoder``, so that z
-carries a real image's style, and adds lambda_kld (0.05) x KL(q(z|x) || N(0, I)) to L_G;
-sampling still draws z ~ N(0, I)).
+carries a real image's style, and adds lambda_kld (0.05, the paper's) x KL(q(z|x) || N(0, I))
+to L_G; sampling still draws z ~ N(0, I). Measured: at 0.05 the code collapses onto the prior and
+nothing changes; at 0.001 the samples' colours vary like the real renderings' but the IoU drops
+to 0.75 of real: benchmarks/RESULTS.md).
 """
 import numpy as np
 
