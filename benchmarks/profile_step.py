@@ -1,6 +1,7 @@
 """Where one workload's training step spends its time, in minigen and in PyTorch.
 
     OMP_NUM_THREADS=1 python benchmarks/profile_step.py NAME [--batch B] [--steps 3] [--threads 1]
+                                                        [--cprofile]
 
 NAME is a workload of ``benchmarks/workloads`` (dcgan, cgan, wgan, wgan-gp, vae, cyclegan,
 srgan-pixel, srgan, pix2pix, spade); --batch defaults to the model's. After 2 warm-up steps of
@@ -9,6 +10,8 @@ phase) and the share of the step spent outside any op (Python: modules, autograd
 optimizer loops); then PyTorch's ``torch.profiler`` table of the same steps (self CPU time per
 aten op), so each op's time can be set against its PyTorch counterpart. Profiling adds its own
 overhead to both; the step times printed beside the tables are from unprofiled steps.
+--cprofile adds Python's cProfile of minigen's steps (self time per function), which looks
+inside an op: a convolution's im2col, matrix product and col2im separately.
 """
 import argparse
 import os
@@ -29,6 +32,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--rows", type=int, default=20, help="rows of each table")
+    parser.add_argument("--cprofile", action="store_true", help="also cProfile minigen's steps")
     args = parser.parse_args(argv)
     set_threads(args.threads)
     import torch
@@ -56,6 +60,19 @@ def main(argv=None):
     print(f"\n## minigen, mg.profile(): {wall / args.steps * 1e3:.1f} ms per profiled step, of which "
           f"{prof.total / args.steps * 1e3:.1f} ms in ops and {outside / args.steps * 1e3:.1f} ms "
           f"({100 * outside / wall:.0f}%) outside them\n```\n{prof.table(args.rows)}\n```")
+    if args.cprofile:
+        import cProfile
+        import io
+        import pstats
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.steps):
+            work.ours()
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.rows)
+        print(f"\n## minigen, cProfile (self time per function, {args.steps} steps)\n```\n"
+              f"{out.getvalue().strip()}\n```")
     table = tprof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.rows)
     print(f"\n## PyTorch, torch.profiler (self CPU time, {args.steps} steps)\n```\n{table}\n```")
 

@@ -322,7 +322,6 @@ class FakeCuPy(types.ModuleType):
         self.cuda = types.SimpleNamespace(
             Device=lambda i=0: types.SimpleNamespace(id=0, synchronize=lambda: None),
             runtime=types.SimpleNamespace(getDeviceCount=lambda: 1))
-        self.random = types.SimpleNamespace(default_rng=self._default_rng)
         self.modules = []  # every RawModule compiled, for tests of launch sizes
 
     def __getattr__(self, name):
@@ -369,16 +368,6 @@ class FakeCuPy(types.ModuleType):
                                 name=_source_name(code))
         self.modules.append(module)
         return module
-
-    @staticmethod
-    def _default_rng(seed=None):
-        rng = np.random.default_rng(seed)
-
-        class _Generator:
-            def __getattr__(self, name):
-                method = getattr(rng, name)
-                return lambda *a, **k: _to_device(method(*a, **k))
-        return _Generator()
 
 
 def _source_name(code):

@@ -106,6 +106,15 @@ class GenerativeModel:
         return {k: int(sum(p.data.size for p in v.parameters())) for k, v in self.networks.items()}
 
 
+def check_nonnegative(config, key, default, meaning=""):
+    """config[key] (``default`` when absent) as a float >= 0, or one error naming the setting;
+    ``meaning`` says what 0 does (for the message)."""
+    value = config.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not value >= 0:
+        raise ValueError(f"--set {key}={value!r}: expected a number >= 0" + (f" ({meaning})" if meaning else ""))
+    return float(value)
+
+
 def check_positive(config, key, kind=float):
     value = config[key]
     if not isinstance(value, (int, float, np.integer, np.floating)) or not value > 0:

@@ -39,7 +39,7 @@ from minigen.nn import functional as F
 from minigen.optim import Adam
 
 from . import spade_metrics
-from .base import GenerativeModel, register_model, check_positive
+from .base import GenerativeModel, register_model, check_nonnegative, check_positive
 from .gan import frozen, int_setting, spectral_norm_critic
 from .spade_nets import SPADEGenerator, StyleEncoder, critic, spade_init_
 
@@ -105,19 +105,13 @@ class SPADE(GenerativeModel):
                                             int_setting(cfg, "hidden"), kind))
         self.D = spade_init_(critic(N_LABELS, 3, int_setting(cfg, "ndf"), 2))
         spectral_norm_critic(cfg, self.D, default=True)
-        self.lambda_ms = cfg.get("lambda_ms", 0.0)
-        if isinstance(self.lambda_ms, bool) or not isinstance(self.lambda_ms, (int, float)) or self.lambda_ms < 0:
-            raise ValueError(f"--set lambda_ms={self.lambda_ms!r}: expected a number >= 0 (0: no mode-seeking term)")
-        self.lambda_fm = cfg.get("lambda_fm", 10.0)
-        if isinstance(self.lambda_fm, bool) or not isinstance(self.lambda_fm, (int, float)) or self.lambda_fm < 0:
-            raise ValueError(f"--set lambda_fm={self.lambda_fm!r}: expected a number >= 0 (0: hinge loss alone)")
+        self.lambda_ms = check_nonnegative(cfg, "lambda_ms", 0.0, "0: no mode-seeking term")
+        self.lambda_fm = check_nonnegative(cfg, "lambda_fm", 10.0, "0: hinge loss alone")
         lr = check_positive(cfg, "lr")
         encoder = cfg.get("encoder", False)
         if not isinstance(encoder, bool):
             raise ValueError(f"--set encoder={encoder!r}: expected true or false")
-        self.lambda_kld = cfg.get("lambda_kld", 0.05)
-        if isinstance(self.lambda_kld, bool) or not isinstance(self.lambda_kld, (int, float)) or self.lambda_kld < 0:
-            raise ValueError(f"--set lambda_kld={self.lambda_kld!r}: expected a number >= 0")
+        self.lambda_kld = check_nonnegative(cfg, "lambda_kld", 0.05)
         self.E = spade_init_(StyleEncoder(self.nz, int_setting(cfg, "ngf"), h)) if encoder else None
         self.networks = {"G": self.G, "D": self.D, **({"E": self.E} if encoder else {})}
         g_params = list(self.G.parameters()) + (list(self.E.parameters()) if encoder else [])
