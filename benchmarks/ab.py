@@ -6,6 +6,7 @@ step by step in one process, so machine noise falls on both alike.
     python benchmarks/ab.py flip --workload cyclegan [--batches 8] [--repeat 10]
     python benchmarks/ab.py batch_last [--batches 64,512] [--repeat 6]
     python benchmarks/ab.py clusters --batches 64 --threads 1 [--repeat 14]
+    python benchmarks/ab.py im2col_batch_last | share | recompute [--workload cyclegan] [--batches ...]
 
   allocator: glibc's default memory policy, then minigen.allocator.keep_freed_memory()
              (both frameworks share the process, so --torch shows PyTorch's change too);
@@ -16,6 +17,13 @@ step by step in one process, so machine noise falls on both alike.
              times col2im's (minigen only);
   batch_last: the input gradient's columns formed (C, kh, kw, N, Ho, Wo) and transposed for
              col2im, then formed batch-last by transposing gy instead (minigen only);
+  im2col_batch_last: the forward's and weight gradient's columns (C, kh, kw, N, Ho, Wo), then
+             batch-last (C, kh, kw, Ho, Wo, N) where they have more rows than the output has
+             channels (conv.CPU_BATCH_LAST_COLUMNS);
+  share:     conv_transpose2d's backward building im2col(gy) twice (input and weight
+             gradient), then once (conv.CPU_SHARE_TRANSPOSED_COLUMNS);
+  recompute: every forward's columns kept for the weight gradient, then only those of at
+             most conv.CPU_KEPT_COLUMN_BYTES per call (larger ones rebuilt in the backward);
   clusters:  dcgan's default train_step unconditional (clusters=0), then conditioned on 50
              k-means groups of the embedded digits (clusters=50): what the condition costs,
              on a batch of real digits (minigen only).
@@ -72,7 +80,7 @@ def clusters_models(batch):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("change", choices=("allocator", "slices", "flip", "batch_last", "clusters"))
+    parser.add_argument("change", choices=("allocator", "slices", "flip", "batch_last", "clusters", "recompute", "im2col_batch_last", "share"))
     parser.add_argument("--workload", choices=("dcgan", "cyclegan"), default="dcgan")
     parser.add_argument("--batches", default="64,512")
     parser.add_argument("--repeat", type=int, default=6)
@@ -87,7 +95,7 @@ def main(argv=None):
     if args.torch:
         import torch
         torch.set_num_threads(args.threads)
-    column_bytes, flip_ratio = conv.CPU_COLUMN_BYTES, conv.FLIP_MAX_COLUMN_RATIO
+    column_bytes, flip_ratio, kept_bytes = conv.CPU_COLUMN_BYTES, conv.FLIP_MAX_COLUMN_RATIO, conv.CPU_KEPT_COLUMN_BYTES
     settings = {
         "allocator": {"glibc default": allocator.default_policy, "keep_freed_memory": allocator.keep_freed_memory},
         "slices": {"whole batch": lambda: setattr(conv, "CPU_COLUMN_BYTES", 1 << 62),
@@ -96,6 +104,12 @@ def main(argv=None):
                  f"flip if < {flip_ratio}x": lambda: setattr(conv, "FLIP_MAX_COLUMN_RATIO", flip_ratio)},
         "batch_last": {"columns transposed": lambda: setattr(conv, "CPU_BATCH_LAST_INPUT_GRAD", False),
                        "batch-last product": lambda: setattr(conv, "CPU_BATCH_LAST_INPUT_GRAD", True)},
+        "recompute": {"keep all columns": lambda: setattr(conv, "CPU_KEPT_COLUMN_BYTES", 1 << 62),
+                      f"keep columns <= {kept_bytes >> 20} MiB": lambda: setattr(conv, "CPU_KEPT_COLUMN_BYTES", kept_bytes)},
+        "im2col_batch_last": {"columns (C, k, k, N, Ho, Wo)": lambda: setattr(conv, "CPU_BATCH_LAST_COLUMNS", False),
+                              "columns (C, k, k, Ho, Wo, N)": lambda: setattr(conv, "CPU_BATCH_LAST_COLUMNS", True)},
+        "share": {"im2col(gy) twice": lambda: setattr(conv, "CPU_SHARE_TRANSPOSED_COLUMNS", False),
+                  "im2col(gy) once": lambda: setattr(conv, "CPU_SHARE_TRANSPOSED_COLUMNS", True)},
         "clusters": {},  # two models, not one global switch: built per batch below
     }[args.change]
     if args.change != "allocator":

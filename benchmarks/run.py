@@ -38,7 +38,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
-from timing import full_float32, machine, median_interleaved, set_threads  # noqa: E402,F401
+from timing import PAUSE_S, full_float32, machine, median_interleaved, set_threads  # noqa: E402,F401
 # the DCGAN and VAE steps live in workloads/classic.py; these names stay importable from here
 from workloads.classic import MinigenSteps, TorchSteps, dcgan_nets, vae_nets  # noqa: E402,F401
 from workloads.twin import copy_weights  # noqa: E402,F401
@@ -190,7 +190,7 @@ def print_header(args, torch):
     print(f"# {machine(args.device)}" +
           (f", torch {torch.__version__}" if torch else "") +
           (f"; machine SGEMM (NumPy 1024^2 float32) {sgemm:.0f} GFLOP/s" if args.device == "cpu" else "") +
-          f"; allocator: {args.allocator}", flush=True)
+          f"; allocator: {args.allocator}; pause {PAUSE_S if args.pause is None else args.pause} s", flush=True)
 
 
 # ----------------------------------------------------------------------------- every model's step
@@ -256,7 +256,7 @@ def workload_table(args, names, scales, torch):
         default = workloads.default_batch(name)
         works = [workloads.build(name, default * k, args.device, torch) for k in scales]
         fns = [f for w in works for f in w.fns()]
-        times = median_interleaved(fns, [s for w in works for s in w.syncs()], args.repeat)
+        times = median_interleaved(fns, [s for w in works for s in w.syncs()], args.repeat, args.pause)
         per = len(works[0].fns())
         del works, fns   # free the large batches before the next workload
         for k, scale in enumerate(scales):
@@ -295,6 +295,9 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--torch", action="store_true", help="time PyTorch too and print ratios")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--pause", type=float, default=None,
+                        help="seconds of rest before each timed step while the libraries alternate "
+                             "(default timing.PAUSE_S: their idle thread pools fall asleep first)")
     parser.add_argument("--batches", default="16,64,256,512", help="batch sizes for the DCGAN scaling rows")
     parser.add_argument("--memory", action="store_true", help="peak memory per workload (subprocesses)")
     parser.add_argument("--profile", action="store_true", help="print mg.profile() of the minigen steps")
@@ -337,7 +340,7 @@ def main(argv=None):
     measured = {}
     for name, group in (("dcgan", batches), ("vae", [128])):  # the DCGAN batches round-robin
         fns = [workload_fns(name, b, ours, theirs) for b in group]
-        times = median_interleaved([f for fs in fns for f in fs], syncs * len(group), args.repeat)
+        times = median_interleaved([f for fs in fns for f in fs], syncs * len(group), args.repeat, args.pause)
         for k, batch in enumerate(group):
             measured[name, batch] = times[k * len(syncs):(k + 1) * len(syncs)]
     for name, batch in [("dcgan", 64), ("vae", 128)] + [("dcgan", b) for b in batches if b != 64]:

@@ -20,10 +20,21 @@ def full_float32(torch):
     return torch
 
 
-def median_interleaved(fns, syncs, repeat):
+# Seconds to wait before each timed call when several fns alternate. A BLAS or OpenMP
+# thread pool spins on its cores for a while after its last call: OpenBLAS's threads for
+# over 50 ms, PyTorch's for a few. A call timed in that window shares the two cores with
+# the other library's idle-spinning threads: NumPy's 1024^2 SGEMM right after a PyTorch
+# matmul ran at half its speed, PyTorch's right after NumPy's at 0.4x (RESULTS.md). 0.2 s
+# lets both pools fall asleep, so each call is timed as if its library ran alone.
+PAUSE_S = 0.2
+
+
+def median_interleaved(fns, syncs, repeat, pause=None):
     """Median seconds per call of each fn after 3 warm-up calls. The fns alternate call by
     call, so machine noise falls on all of them alike; ``syncs[k]()`` waits for fn k's device
-    work (a no-op on the CPU) before each clock reading."""
+    work (a no-op on the CPU) before each clock reading. With several fns, each timed call
+    starts ``pause`` seconds (default PAUSE_S) after the previous one ended."""
+    pause = PAUSE_S if pause is None else pause
     for fn, sync in zip(fns, syncs):
         for _ in range(3):
             fn()
@@ -32,11 +43,27 @@ def median_interleaved(fns, syncs, repeat):
     for _ in range(repeat):
         for k, (fn, sync) in enumerate(zip(fns, syncs)):
             sync()
+            if len(fns) > 1 and pause:
+                time.sleep(pause)
             t0 = time.perf_counter()
             fn()
             sync()
             samples[k].append(time.perf_counter() - t0)
     return [statistics.median(s) for s in samples]
+
+
+def blas_kernels():
+    """Which CPU's kernels NumPy's OpenBLAS runs, and whether OPENBLAS_CORETYPE forced them:
+    on the AMD EPYC VM the environment sets OPENBLAS_CORETYPE=Haswell (AVX2 kernels), half
+    the SGEMM speed of the AVX-512 kernels OpenBLAS picks by itself on that CPU."""
+    try:
+        from threadpoolctl import threadpool_info
+        arch = next((i.get("architecture") for i in threadpool_info() if i.get("internal_api") == "openblas"), None)
+    except ImportError:
+        arch = None
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    return ((f", {arch} kernels" if arch else "")
+            + (f", forced by OPENBLAS_CORETYPE={forced}" if forced else ""))
 
 
 def machine(device):
@@ -56,7 +83,7 @@ def machine(device):
     except (AttributeError, KeyError, TypeError):
         blas = "unknown BLAS"
     line = (f"{cpu} x{os.cpu_count()}, Python {platform.python_version()}, numpy {np.__version__} "
-            f"({blas})")
+            f"({blas}{blas_kernels()})")
     if device == "cuda":
         import cupy
         name = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)["name"]

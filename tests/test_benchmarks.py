@@ -79,3 +79,17 @@ def test_flip_rule_times_both_routes_and_restores_the_rule(capsys):
     flip_rule.main(["--repeat", "1"])
     assert conv._flip_is_cheaper is rule
     assert capsys.readouterr().out.count("| (") == len(flip_rule.LAYERS)
+
+
+def test_alternating_timings_rest_before_each_timed_call(monkeypatch):
+    """An idle BLAS/OpenMP pool spins for a while after its last call; each library's step is
+    timed only after the other's threads had PAUSE_S to fall asleep (alone: no rest needed)."""
+    import timing
+    rests = []
+    monkeypatch.setattr(timing.time, "sleep", rests.append)
+    timing.median_interleaved([lambda: None, lambda: None], [lambda: None] * 2, 3)
+    assert rests == [timing.PAUSE_S] * 6
+    rests.clear()
+    timing.median_interleaved([lambda: None], [lambda: None], 3)
+    timing.median_interleaved([lambda: None, lambda: None], [lambda: None] * 2, 3, pause=0)
+    assert rests == []

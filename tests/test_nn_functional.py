@@ -136,6 +136,67 @@ def test_convolutions_in_batch_slices_equal_the_whole_batch(monkeypatch, xs, ws,
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("setting, value", [
+    ("CPU_KEPT_COLUMN_BYTES", 0),              # every weight gradient rebuilds its columns
+    ("CPU_BATCH_LAST_COLUMNS", False),         # columns (C, kh, kw, N, Ho, Wo) everywhere
+    ("CPU_SHARE_TRANSPOSED_COLUMNS", False)])  # conv_transpose2d's backward: im2col(gy) twice
+def test_cpu_code_paths_give_the_same_values_and_derivatives(monkeypatch, setting, value):
+    """Each CPU switch picks another way to the same numbers: outputs and first and second
+    derivatives of conv2d and conv_transpose2d, whole batch and in slices, agree to rounding."""
+    from minigen.nn.functional import conv as C
+    rng = np.random.default_rng(5)
+    x0, w0 = rng.standard_normal((6, 5, 7, 6)), rng.standard_normal((4, 5, 3, 3))  # K = 45 > O = 4
+
+    def run():
+        x, w = (mg.tensor(a, requires_grad=True) for a in (x0, w0))
+        y = F.conv2d(x, w, None, 2, 1)
+        xt = F.conv_transpose2d(y, w, None, 2, 1, 1)
+        loss = (xt * xt * xt).sum() + (y * y).sum()
+        gx, gw = mg.grad(loss, [x, w], create_graph=True)
+        ggw, = mg.grad((gx * gx).sum() + (gw * gw).sum(), [w])
+        return [a.numpy() for a in (y, xt, gx, gw, ggw)]
+
+    passed = []
+    weight_grad = C._conv_weight_grad
+    monkeypatch.setattr(C, "_conv_weight_grad", lambda p, x, gy, ws, cols=None:
+                        passed.append(cols is not None) or weight_grad(p, x, gy, ws, cols))
+    for column_bytes in (1 << 30, 2000):  # whole batch, then a few samples per slice
+        monkeypatch.setattr(C, "CPU_COLUMN_BYTES", column_bytes)
+        want = run()
+        reused = sum(passed)
+        assert reused, "by default some weight gradients reuse columns"
+        passed.clear()
+        with monkeypatch.context() as m:
+            m.setattr(C, setting, value)
+            got = run()
+        if setting == "CPU_KEPT_COLUMN_BYTES":
+            assert not any(passed), "no weight gradient may get columns over the kept limit"
+        if setting == "CPU_SHARE_TRANSPOSED_COLUMNS":
+            assert sum(passed) < reused, "conv_transpose2d's weight gradients build their own columns"
+        passed.clear()
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_im2col_batch_last_is_im2col_with_the_batch_axis_last():
+    from minigen.nn.functional.conv import im2col_batch_last
+    x = np.random.default_rng(6).standard_normal((3, 2, 7, 6))
+    for args in (((3, 2), (2, 1), (1, 2), (2, 1)), ((4, 4), (2, 2), (1, 1), (1, 1)), ((1, 1), (1, 1), (0, 0), (1, 1))):
+        np.testing.assert_array_equal(im2col_batch_last(x, *args),
+                                      im2col_array(x, *args).transpose(0, 1, 2, 4, 5, 3))
+
+
+def test_batch_norm_keeps_no_array_the_size_of_its_input():
+    """x_hat is recomputed from x in the backward, so the graph holds x (the previous op's
+    output, alive anyway) and per-channel statistics only: PyTorch's memory rule."""
+    from minigen.nn.functional.norm import BatchNorm
+    x = mg.randn(4, 3, 5, 5, requires_grad=True)
+    fn = BatchNorm(1e-5)
+    y = fn(x, mg.ones(3, requires_grad=True), mg.zeros(3, requires_grad=True))
+    big = [k for k, v in vars(fn).items() if getattr(v, "size", 0) >= x.numel()]
+    assert not big, f"BatchNorm keeps {big}"  # its gradients: test_op_gradients' gradchecks
+
+
 def test_im2col_and_col2im_are_adjoint():
     rng = np.random.default_rng(2)
     x = rng.standard_normal((2, 3, 6, 5))

@@ -80,6 +80,24 @@ def im2col_array(x, kernel_size, stride, padding, dilation):
     return cols
 
 
+def im2col_batch_last(x, kernel_size, stride, padding, dilation):
+    """im2col (CPU) with the batch axis last: x (N, C, H, W) -> cols (C, kh, kw, Ho, Wo, N),
+    cols[c, i, j, p, q, n] = x_pad[n, c, p*sh + i*dh, q*sw + j*dw]. Each strided copy then
+    moves runs of N contiguous floats instead of rows of Wo (7 at 7x7), which NumPy copies
+    2-4x faster (RESULTS.md)."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    n, c, h, w = x.shape
+    ho, wo = conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw)
+    x_pad = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
+    x_pad[:, ph:ph + h, pw:pw + w] = x.transpose(1, 2, 3, 0)
+    cols = np.empty((c, kh, kw, ho, wo, n), dtype=x.dtype)
+    for i in range(kh):
+        rows = _offset_slice(i, sh, dh, ho)
+        for j in range(kw):
+            cols[:, i, j] = x_pad[:, rows, _offset_slice(j, sw, dw, wo)]
+    return cols
+
+
 def col2im_array(cols, x_shape, kernel_size, stride, padding, dilation, out=None):
     """The adjoint of im2col: cols (C, kh, kw, N, Ho, Wo) -> dx (N, C, H, W), where every
     input pixel receives the sum of the columns that copied it. One vectorised add per
@@ -148,6 +166,13 @@ def _grouped_matmul(a, b):
 # the copy and the product run from cache and the time grows with the batch (PyTorch's CPU
 # convolution works per sample for the same reason). The GPU takes the batch whole.
 CPU_COLUMN_BYTES = 8 << 20
+# Columns kept from the forward for the weight gradient, per convolution call, at most: larger
+# ones (DCGAN's D at batch 512: 100 MB a call, three calls a step) are rebuilt in the backward,
+# one cache-sized slice at a time. Keeping them all made the step's peak memory 1.24x
+# PyTorch's; rebuilding every sliced one cost 3-7% of the step (RESULTS.md).
+CPU_KEPT_COLUMN_BYTES = 32 << 20
+CPU_BATCH_LAST_COLUMNS = True
+CPU_SHARE_TRANSPOSED_COLUMNS = True
 
 
 def _batch_slices(n, bytes_per_sample, xp):
@@ -159,6 +184,13 @@ def _batch_slices(n, bytes_per_sample, xp):
     count = -(-n * bytes_per_sample // CPU_COLUMN_BYTES)  # ceil
     size = -(-n // max(count, 1))
     return [slice(s, min(s + size, n)) for s in range(0, n, size)]
+
+
+def _columns_batch_last(xp, k, o):
+    """CPU, where the columns have more rows than the output has channels (K > O): im2col
+    batch-last, whose copies are 2-4x faster; the output then needs a transpose from (O, Ho, Wo,
+    N), which costs more than the faster copy saves where O is the larger (a 1-channel input)."""
+    return xp is np and CPU_BATCH_LAST_COLUMNS and k > o
 
 
 def _column_bytes(x_item, k, ho, wo):
@@ -175,20 +207,25 @@ def _conv_forward(p, x, w):
     ho, wo = (conv_output_size(s, k, st, pd, d) for s, k, st, pd, d in
               zip(x.shape[2:], (kh, kw), p.stride, p.padding, p.dilation))
     y = xp.empty((n, o, ho, wo), dtype=x.dtype)
+    batch_last = _columns_batch_last(xp, x.shape[1] * kh * kw, o)
     cols = []
     for sl in _batch_slices(n, _column_bytes(x.itemsize, x.shape[1] * kh * kw, ho, wo), xp):
-        cols.append(p.im2col(x[sl], (kh, kw)))
-        y[sl] = _columns_times_weight(p, cols[-1], w).transpose(1, 0, 2, 3)
+        if batch_last:
+            cols.append(im2col_batch_last(x[sl], (kh, kw), p.stride, p.padding, p.dilation))
+            y[sl] = _columns_times_weight(p, cols[-1], w).transpose(3, 0, 1, 2)
+        else:
+            cols.append(p.im2col(x[sl], (kh, kw)))
+            y[sl] = _columns_times_weight(p, cols[-1], w).transpose(1, 0, 2, 3)
     return y, cols
 
 
 def _columns_times_weight(p, cols, w):
-    """(O, n, Ho, Wo) = W (G, O/G, K/G) @ cols (G, K/G, n*Ho*Wo): one batch slice's outputs."""
+    """W (G, O/G, K/G) @ cols (G, K/G, n*Ho*Wo): one batch slice's outputs, (O, n, Ho, Wo), or
+    (O, Ho, Wo, n) from batch-last columns (C, kh, kw, Ho, Wo, n)."""
     g = p.groups
     o, cg, kh, kw = w.shape
-    _, _, _, n, ho, wo = cols.shape
-    y = _grouped_matmul(w.reshape(g, o // g, cg * kh * kw), cols.reshape(g, cg * kh * kw, n * ho * wo))
-    return y.reshape(o, n, ho, wo)
+    y = _grouped_matmul(w.reshape(g, o // g, cg * kh * kw), cols.reshape(g, cg * kh * kw, -1))
+    return y.reshape((o,) + cols.shape[3:])
 
 
 # CPU, where the columns have more rows than gy (C*kh*kw > O): form the input gradient's product
@@ -264,14 +301,19 @@ def _conv_weight_grad(p, x, gy, w_shape, cols=None):
     g = p.groups
     o, cg, kh, kw = w_shape
     n, _, ho, wo = gy.shape
+    batch_last = _columns_batch_last(xp, cg * g * kh * kw, o)
     if cols is None:
         slices = _batch_slices(n, _column_bytes(x.itemsize, cg * g * kh * kw, ho, wo), xp)
-        cols = (p.im2col(x[sl], (kh, kw)) for sl in slices)  # one slice's columns at a time
+        build = ((lambda s: im2col_batch_last(s, (kh, kw), p.stride, p.padding, p.dilation)) if batch_last
+                 else (lambda s: p.im2col(s, (kh, kw))))
+        cols = (build(x[sl]) for sl in slices)  # one slice's columns at a time
     dw, start = None, 0
     for c in cols:
-        m = c.shape[3]
-        gy_t = xp.ascontiguousarray(gy[start:start + m].transpose(1, 0, 2, 3)).reshape(g, o // g, m * ho * wo)
-        part = _grouped_matmul(gy_t, c.reshape(g, cg * kh * kw, m * ho * wo).transpose(0, 2, 1))
+        m = c.shape[-1] if batch_last else c.shape[3]
+        # gy in the columns' order of positions: (O, Ho, Wo, m) against batch-last columns
+        gy_t = xp.ascontiguousarray(gy[start:start + m].transpose((1, 2, 3, 0) if batch_last else (1, 0, 2, 3)))
+        part = _grouped_matmul(gy_t.reshape(g, o // g, m * ho * wo),
+                               c.reshape(g, cg * kh * kw, m * ho * wo).transpose(0, 2, 1))
         dw, start = (part if dw is None else xp.add(dw, part, out=dw)), start + m
     return dw.reshape(w_shape)
 
@@ -300,7 +342,9 @@ class Conv2d(Function):
 
     def forward(self, x, w, b=None):
         y, cols = _conv_forward(self.p, x, w)
-        self.saved_cols = cols  # reused by the weight gradient when kept (a cache, not a graph input)
+        # Reused by the weight gradient (a cache, not a graph input) unless they are large:
+        # then the backward rebuilds them slice by slice (see CPU_KEPT_COLUMN_BYTES).
+        self.saved_cols = cols if sum(c.nbytes for c in cols) <= CPU_KEPT_COLUMN_BYTES else None
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
         return y
@@ -332,8 +376,11 @@ class ConvTranspose2d(Function):
     def backward(self, gy):
         x, w = self.inputs[0], self.inputs[1]
         need = self.needs_input_grad
-        gx = Conv2d(self.p)(gy, w) if need[0] else None
-        gw = Conv2dGradWeight(self.p, w.shape)(gy, x) if need[1] else None
+        conv, cols = Conv2d(self.p), None
+        gx = conv(gy, w) if need[0] else None
+        if need[0] and CPU_SHARE_TRANSPOSED_COLUMNS:
+            cols = conv.saved_cols  # im2col(gy): the weight gradient's columns too
+        gw = Conv2dGradWeight(self.p, w.shape, cols)(gy, x) if need[1] else None
         return _with_bias_grad(self, (gx, gw), gy)
 
 

@@ -112,7 +112,9 @@ class BatchNorm(Function):
         inv_std = 1 / backend.get_array_module(x).sqrt(var + x.dtype.type(self.eps))
         y, x_hat = batch_norm_forward_array(x, mean, inv_std, weight, bias, centered)
         self.batch_mean, self.batch_var = mean, var
-        self.saved_x_hat, self.saved_inv_std = x_hat, inv_std
+        # x_hat is recomputed from x in the backward rather than kept: no second array the
+        # size of x lives as long as the graph (PyTorch keeps only x, mean and inv_std too)
+        self.saved_inv_std = inv_std
         return y
 
     def backward(self, gy):
@@ -121,13 +123,15 @@ class BatchNorm(Function):
         x, weight, _ = self.inputs
         g = gy.data
         m = g.size // g.shape[1]
+        inv_std = self.saved_inv_std
+        centered = x.data - _plane(self.batch_mean, g)  # x_hat / inv_std, one pass fewer than x_hat
         sum_gy = _channel_sum(g)
-        sum_gy_xhat = _channel_sum_of_products(g, self.saved_x_hat)
+        sum_gy_centered = _channel_sum_of_products(g, centered)
         gx = None
-        if self.needs_input_grad[0]:
-            gx = Tensor(batch_norm_backward_array(g, self.saved_x_hat, weight.data,
-                                                  self.saved_inv_std, sum_gy, sum_gy_xhat, m))
-        return gx, Tensor(sum_gy_xhat), Tensor(sum_gy)
+        if self.needs_input_grad[0]:  # x_hat * sum_gy_xhat = centered * (inv_std^2 sum_gy_centered)
+            gx = Tensor(batch_norm_backward_array(g, centered, weight.data, inv_std, sum_gy,
+                                                  inv_std * inv_std * sum_gy_centered, m))
+        return gx, Tensor(inv_std * sum_gy_centered), Tensor(sum_gy)
 
     def _differentiable_backward(self, gy):
         """The same closed form in Tensor ops, with mean and inv_std recomputed *from x* so
