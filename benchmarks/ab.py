@@ -6,7 +6,7 @@ step by step in one process, so machine noise falls on both alike.
     python benchmarks/ab.py flip --workload cyclegan [--batches 8] [--repeat 10]
     python benchmarks/ab.py batch_last [--batches 64,512] [--repeat 6]
     python benchmarks/ab.py clusters --batches 64 --threads 1 [--repeat 14]
-    python benchmarks/ab.py im2col_batch_last | share | recompute [--workload cyclegan] [--batches ...]
+    python benchmarks/ab.py im2col_batch_last | share | recompute | output_side [--workload cyclegan] [--batches ...]
 
   allocator: glibc's default memory policy, then minigen.allocator.keep_freed_memory()
              (both frameworks share the process, so --torch shows PyTorch's change too);
@@ -24,6 +24,8 @@ step by step in one process, so machine noise falls on both alike.
              gradient), then once (conv.CPU_SHARE_TRANSPOSED_COLUMNS);
   recompute: every forward's columns kept for the weight gradient, then only those of at
              most conv.CPU_KEPT_COLUMN_BYTES per call (larger ones rebuilt in the backward);
+  output_side: narrow-output stride-1 convolutions (16 -> 3 at 7x7) by im2col, then forward
+             and weight gradient from the output side's smaller columns (conv.CPU_OUTPUT_SIDE);
   clusters:  dcgan's default train_step unconditional (clusters=0), then conditioned on 50
              k-means groups of the embedded digits (clusters=50): what the condition costs,
              on a batch of real digits (minigen only).
@@ -80,7 +82,7 @@ def clusters_models(batch):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("change", choices=("allocator", "slices", "flip", "batch_last", "clusters", "recompute", "im2col_batch_last", "share"))
+    parser.add_argument("change", choices=("allocator", "slices", "flip", "batch_last", "clusters", "recompute", "im2col_batch_last", "share", "output_side"))
     parser.add_argument("--workload", choices=("dcgan", "cyclegan"), default="dcgan")
     parser.add_argument("--batches", default="64,512")
     parser.add_argument("--repeat", type=int, default=6)
@@ -110,6 +112,8 @@ def main(argv=None):
                               "columns (C, k, k, Ho, Wo, N)": lambda: setattr(conv, "CPU_BATCH_LAST_COLUMNS", True)},
         "share": {"im2col(gy) twice": lambda: setattr(conv, "CPU_SHARE_TRANSPOSED_COLUMNS", False),
                   "im2col(gy) once": lambda: setattr(conv, "CPU_SHARE_TRANSPOSED_COLUMNS", True)},
+        "output_side": {"im2col always": lambda: setattr(conv, "CPU_OUTPUT_SIDE", False),
+                        "narrow outputs from the output side": lambda: setattr(conv, "CPU_OUTPUT_SIDE", True)},
         "clusters": {},  # two models, not one global switch: built per batch below
     }[args.change]
     if args.change != "allocator":

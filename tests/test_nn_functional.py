@@ -178,6 +178,53 @@ def test_cpu_code_paths_give_the_same_values_and_derivatives(monkeypatch, settin
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("xs, ws, padding, dilation", [
+    ((2, 16, 20, 19), (3, 16, 7, 7), 0, 1),   # CycleGAN's last layer: 16 -> 3 channels, 7x7, valid
+    ((2, 8, 9, 9), (1, 8, 3, 3), 1, 1),       # same padding, one output channel
+    ((2, 5, 9, 8), (1, 5, 3, 3), 0, 2)])      # dilated
+def test_narrow_output_convolutions_from_the_output_side_agree(monkeypatch, xs, ws, padding, dilation):
+    """Few output channels: the forward runs as the adjoint of the flipped convolution and the
+    weight gradient from gy's columns (CPU_OUTPUT_SIDE); values and first and second
+    derivatives equal the im2col path's, and the rule did pick the output side."""
+    from minigen.nn.functional import conv as C
+    rng = np.random.default_rng(8)
+    x0, w0 = rng.standard_normal(xs), rng.standard_normal(ws)
+
+    def run():
+        x, w = (mg.tensor(a, requires_grad=True) for a in (x0, w0))
+        y = F.conv2d(x, w, None, 1, padding, dilation)
+        gx, gw = mg.grad((y * y * y).sum(), [x, w], create_graph=True)
+        ggx, ggw = mg.grad((gx * gx).sum() + (gw * gw).sum(), [x, w])
+        return [a.numpy() for a in (y, gx, gw, ggx, ggw)]
+
+    taken = []
+    by_adjoint = C._conv_forward_by_adjoint
+    monkeypatch.setattr(C, "_conv_forward_by_adjoint", lambda *a: taken.append(1) or by_adjoint(*a))
+    got = run()
+    assert taken, "the output side was not used"
+    monkeypatch.setattr(C, "CPU_OUTPUT_SIDE", False)
+    for a, b in zip(got, run()):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-11)
+
+
+def test_the_forward_by_adjoint_never_takes_the_flip_back():
+    """The forward from the output side is the adjoint of the flipped convolution; were the
+    flip rule to hold for that one too, the two would call each other forever."""
+    from minigen.nn.functional import conv as C
+    rng = np.random.default_rng(9)
+    used = 0
+    for _ in range(500):
+        n, c, o, k = 2, *(int(v) for v in rng.integers(1, 40, 2)), int(rng.integers(1, 8))
+        h, pad = int(rng.integers(k, 40)), int(rng.integers(0, k))
+        p = C._ConvParams((1, 1), (pad, pad), (1, 1), 1)
+        x, w = (n, c, h, h), (o, c, k, k)
+        y = (n, o, h + 2 * pad - k + 1, h + 2 * pad - k + 1)
+        if C._output_side_is_cheaper(p, w, x, y):
+            used += 1
+            assert not C._flip_is_cheaper(C._flipped_params(p, (k, k)), (c, o, k, k), y, x)
+    assert used > 50
+
+
 def test_im2col_batch_last_is_im2col_with_the_batch_axis_last():
     from minigen.nn.functional.conv import im2col_batch_last
     x = np.random.default_rng(6).standard_normal((3, 2, 7, 6))

@@ -198,6 +198,12 @@ def _column_bytes(x_item, k, ho, wo):
     return x_item * k * ho * wo
 
 
+def _conv_output_shape(p, x_shape, w_shape):
+    """(N, O, Ho, Wo) of conv(x, W) with the geometry p."""
+    return (x_shape[0], w_shape[0]) + tuple(conv_output_size(s, k, st, pd, d) for s, k, st, pd, d in
+                                            zip(x_shape[2:], w_shape[2:], p.stride, p.padding, p.dilation))
+
+
 def _conv_forward(p, x, w):
     """y (N, O, Ho, Wo) = W (G, O/G, K/G) @ cols (G, K/G, N*Ho*Wo), K = C*kh*kw, batch slice
     by batch slice. Returns y and the list of the slices' cols (the weight gradient reuses them)."""
@@ -279,6 +285,18 @@ def _flip_is_cheaper(p, w_shape, x_shape, y_shape):
             and o * x_shape[2] * x_shape[3] < FLIP_MAX_COLUMN_RATIO * c * y_shape[2] * y_shape[3])
 
 
+def _flipped_kernel(w):
+    """W (O, C, kh, kw) -> V (C, O, kh, kw), V[c, o, i, j] = W[o, c, kh-1-i, kw-1-j]."""
+    xp = backend.get_array_module(w)
+    return xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+
+
+def _flipped_params(p, kernel):
+    """Stride 1, padding d (k - 1) - p: the geometry of a stride-1 convolution's adjoint."""
+    pad = tuple(d * (k - 1) - q for d, k, q in zip(p.dilation, kernel, p.padding))
+    return _ConvParams((1, 1), pad, p.dilation, 1)
+
+
 def _conv_input_grad_by_flip(p, gy, w):
     """With stride 1 the adjoint of a convolution is itself a convolution:
 
@@ -287,17 +305,48 @@ def _conv_input_grad_by_flip(p, gy, w):
     with gy padded by d (k - 1) - p: a plain conv of gy with the kernel flipped and its two
     channel axes swapped. Its columns have O*kh*kw rows instead of col2im's C*kh*kw: ten times
     fewer for CycleGAN's last 7x7 layer (32 -> 3 channels), and no strided adds."""
-    xp = backend.get_array_module(gy)
-    kh, kw = w.shape[2:]
-    w_flip = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
-    pad = tuple(d * (k - 1) - q for d, k, q in zip(p.dilation, (kh, kw), p.padding))
-    return _conv_forward(_ConvParams((1, 1), pad, p.dilation, 1), gy, w_flip)[0]
+    return _conv_forward(_flipped_params(p, w.shape[2:]), gy, _flipped_kernel(w))[0]
+
+
+# A convolution with few output channels (an image's last layer: 16 -> 3 at 7x7) has im2col
+# columns of C*kh*kw rows over the output positions, against O*kh*kw rows over the input
+# positions for the same map computed from the output side. Where the latter are smaller by
+# FLIP_MAX_COLUMN_RATIO (CPU_OUTPUT_SIDE), the forward and the weight gradient take it too:
+CPU_OUTPUT_SIDE = True
+
+
+def _output_side_is_cheaper(p, w_shape, x_shape, y_shape):
+    """CPU, stride 1, one group, padding p <= d (k - 1), and O*H*W columns under C*Ho*Wo /
+    FLIP_MAX_COLUMN_RATIO. The mirror image of _flip_is_cheaper: where it holds, the flip
+    rule fails for the flipped convolution, so the forward by adjoint takes col2im there."""
+    o, c, kh, kw = w_shape
+    return (CPU_OUTPUT_SIDE and p.stride == (1, 1) and p.groups == 1
+            and all(pad <= d * (k - 1) for pad, d, k in zip(p.padding, p.dilation, (kh, kw)))
+            and FLIP_MAX_COLUMN_RATIO * o * x_shape[2] * x_shape[3] < c * y_shape[2] * y_shape[3])
+
+
+def _conv_forward_by_adjoint(p, x, w, y_shape):
+    """y = conv(x, W, p) computed from the output side, as the adjoint (col2im) of the stride-1
+    convolution with the flipped kernel (the identity of _conv_input_grad_by_flip, read the
+    other way): GEMM (O*kh*kw, C) @ x, then one strided add per kernel offset."""
+    return _conv_input_grad(_flipped_params(p, w.shape[2:]), x, _flipped_kernel(w), y_shape)
+
+
+def _conv_weight_grad_by_flip(p, x, gy, w_shape):
+    """dW[o, c, i, j] = Z[c, o, k-1-i, k-1-j] with Z the weight gradient of the flipped
+    convolution conv(gy, ., padding d (k - 1) - p) for upstream x: its columns are built from gy
+    (O*kh*kw rows over the input positions) instead of from x (C*kh*kw rows over the output's)."""
+    o, c, kh, kw = w_shape
+    z = _conv_weight_grad(_flipped_params(p, (kh, kw)), gy, x, (c, o, kh, kw))
+    return z[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).copy()
 
 
 def _conv_weight_grad(p, x, gy, w_shape, cols=None):
     """dW = gy @ cols^T, per group: (G, O/G, N*Ho*Wo) @ (G, N*Ho*Wo, K/G), summed over batch
     slices. ``cols``: the forward's list of per-slice columns, or None to build them here."""
     xp = backend.get_array_module(gy)
+    if cols is None and xp is np and _output_side_is_cheaper(p, w_shape, x.shape, gy.shape):
+        return _conv_weight_grad_by_flip(p, x, gy, w_shape)
     g = p.groups
     o, cg, kh, kw = w_shape
     n, _, ho, wo = gy.shape
@@ -341,10 +390,14 @@ class Conv2d(Function):
         self.p = params
 
     def forward(self, x, w, b=None):
-        y, cols = _conv_forward(self.p, x, w)
+        y_shape = _conv_output_shape(self.p, x.shape, w.shape)
+        if backend.get_array_module(x) is np and _output_side_is_cheaper(self.p, w.shape, x.shape, y_shape):
+            y, cols = _conv_forward_by_adjoint(self.p, x, w, y_shape), []
+        else:
+            y, cols = _conv_forward(self.p, x, w)
         # Reused by the weight gradient (a cache, not a graph input) unless they are large:
         # then the backward rebuilds them slice by slice (see CPU_KEPT_COLUMN_BYTES).
-        self.saved_cols = cols if sum(c.nbytes for c in cols) <= CPU_KEPT_COLUMN_BYTES else None
+        self.saved_cols = cols if cols and sum(c.nbytes for c in cols) <= CPU_KEPT_COLUMN_BYTES else None
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
         return y
