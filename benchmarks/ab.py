@@ -6,7 +6,7 @@ step by step in one process, so machine noise falls on both alike.
     python benchmarks/ab.py flip --workload cyclegan [--batches 8] [--repeat 10]
     python benchmarks/ab.py batch_last [--batches 64,512] [--repeat 6]
     python benchmarks/ab.py clusters --batches 64 --threads 1 [--repeat 14]
-    python benchmarks/ab.py im2col_batch_last | share | recompute | output_side [--workload cyclegan] [--batches ...]
+    python benchmarks/ab.py im2col_batch_last | share | recompute | output_side | upsample [--workload NAME] [--batches ...]
 
   allocator: glibc's default memory policy, then minigen.allocator.keep_freed_memory()
              (both frameworks share the process, so --torch shows PyTorch's change too);
@@ -26,12 +26,16 @@ step by step in one process, so machine noise falls on both alike.
              most conv.CPU_KEPT_COLUMN_BYTES per call (larger ones rebuilt in the backward);
   output_side: narrow-output stride-1 convolutions (16 -> 3 at 7x7) by im2col, then forward
              and weight gradient from the output side's smaller columns (conv.CPU_OUTPUT_SIDE);
+  upsample:  nearest upsampling by integer factors as a gather (x[:, :, rows][:, :, :, cols],
+             np.add.at in the backward), then as a broadcast with a block-sum gradient;
   clusters:  dcgan's default train_step unconditional (clusters=0), then conditioned on 50
              k-means groups of the embedded digits (clusters=50): what the condition costs,
              on a batch of real digits (minigen only).
 
 --workload cyclegan times the cyclegan model's own train_step (embedded domains' shape, batch
-from --batches, default options) instead of the DCGAN step.
+from --batches, default options) instead of the DCGAN step; any other name of
+`run.py --workload` (cgan, wgan, wgan-gp, vae, srgan-pixel, srgan, pix2pix, spade) times
+minigen's side of that workload.
 
 Each round switches the setting, runs one untimed step (caches and heap settle) and times
 the next.
@@ -46,6 +50,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 import run as bench  # noqa: E402
+import workloads  # noqa: E402
 
 
 def cyclegan_step(batch):
@@ -82,8 +87,10 @@ def clusters_models(batch):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("change", choices=("allocator", "slices", "flip", "batch_last", "clusters", "recompute", "im2col_batch_last", "share", "output_side"))
-    parser.add_argument("--workload", choices=("dcgan", "cyclegan"), default="dcgan")
+    parser.add_argument("change", choices=("allocator", "slices", "flip", "batch_last", "clusters", "recompute", "im2col_batch_last", "share", "output_side", "upsample"))
+    parser.add_argument("--workload", default="dcgan",
+                        choices=("dcgan", "cyclegan", "cgan", "wgan", "wgan-gp", "vae", "srgan-pixel", "srgan",
+                                 "pix2pix", "spade"))
     parser.add_argument("--batches", default="64,512")
     parser.add_argument("--repeat", type=int, default=6)
     parser.add_argument("--threads", type=int, default=2)
@@ -97,6 +104,13 @@ def main(argv=None):
     if args.torch:
         import torch
         torch.set_num_threads(args.threads)
+    from minigen.nn.functional import upsample
+    by_blocks = upsample._nearest_by_blocks
+
+    def nearest_by_gather(x, sh, sw):  # the gather it replaced: two advanced indexes, np.add.at backward
+        import numpy as np
+        rows = upsample._nearest_index(x.shape[2], x.shape[2] * sh, np)
+        return x[:, :, rows][:, :, :, upsample._nearest_index(x.shape[3], x.shape[3] * sw, np)]
     column_bytes, flip_ratio, kept_bytes = conv.CPU_COLUMN_BYTES, conv.FLIP_MAX_COLUMN_RATIO, conv.CPU_KEPT_COLUMN_BYTES
     settings = {
         "allocator": {"glibc default": allocator.default_policy, "keep_freed_memory": allocator.keep_freed_memory},
@@ -114,11 +128,13 @@ def main(argv=None):
                   "im2col(gy) once": lambda: setattr(conv, "CPU_SHARE_TRANSPOSED_COLUMNS", True)},
         "output_side": {"im2col always": lambda: setattr(conv, "CPU_OUTPUT_SIDE", False),
                         "narrow outputs from the output side": lambda: setattr(conv, "CPU_OUTPUT_SIDE", True)},
+        "upsample": {"nearest x2 by gather": lambda: setattr(upsample, "_nearest_by_blocks", nearest_by_gather),
+                     "nearest x2 by broadcast": lambda: setattr(upsample, "_nearest_by_blocks", by_blocks)},
         "clusters": {},  # two models, not one global switch: built per batch below
     }[args.change]
     if args.change != "allocator":
         allocator.keep_freed_memory()
-    if (args.workload == "cyclegan" or args.change == "clusters") and args.torch:
+    if (args.workload != "dcgan" or args.change == "clusters") and args.torch:
         sys.exit("ab.py: --torch times the unconditional DCGAN step only")
     ours = bench.MinigenSteps("cpu")
     theirs = bench.TorchSteps("cpu", ours) if args.torch else None
@@ -133,7 +149,8 @@ def main(argv=None):
             fns = [step]
         else:
             fns = (bench.workload_fns("dcgan", batch, ours, theirs) if args.workload == "dcgan"
-                   else [cyclegan_step(batch)])
+                   else [cyclegan_step(batch)] if args.workload == "cyclegan"
+                   else [workloads.build(args.workload, batch, "cpu", None).ours])
         for name, fn in zip(("minigen", "PyTorch"), fns):
             samples = {k: [] for k in settings}
             fn()
