@@ -77,5 +77,5 @@ check sigterm_resume_cuda 40 sh -c "timeout -s TERM 15 $PY -m minigen train dcga
   last=\$(ls $RUN2/checkpoints | tail -n 1 | tr -dc 0-9); \
   $PY -m minigen train --resume $RUN2 --device cuda --steps \$(expr \$last + 50) --no-progress 2>&1 | tail -n 2; \
   ls $RUN2/checkpoints"
-check bench_layers_cuda 30 "$PY" benchmarks/bench_layers.py --device cuda --repeat "$REPEAT"
+check bench_layers_cuda 60 "$PY" benchmarks/bench_layers.py --device cuda --repeat "$REPEAT"
 echo "=== done ($(date -u +%H:%M:%S)); files: $(ls "$OUT" | tr '\n' ' ')" | tee -a "$LOG"
