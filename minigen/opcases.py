@@ -171,6 +171,7 @@ def _nn_cases():
         nn("max_pool2d k2 dilation 2", lambda x: F.max_pool2d(x, 2, (1, 2), dilation=2), ((1, 2, 5, 5),)),
         nn("avg_pool2d k2", lambda x: F.avg_pool2d(x, 2), ((2, 3, 4, 5),)),
         nn("interpolate nearest x2", lambda x: F.interpolate(x, scale_factor=2), ((1, 2, 3, 2),)),
+        nn("interpolate nearest to (5, 7)", lambda x: F.interpolate(x, size=(5, 7)), ((1, 2, 3, 4),)),
         nn("interpolate bilinear to (5, 3)", lambda x: F.interpolate(x, size=(5, 3), mode="bilinear"),
            ((2, 1, 3, 4),)),
         nn("nll_loss", lambda x: F.nll_loss(x, labels), ((4, 3),)),

@@ -394,3 +394,15 @@ def test_reflect_pad_by_slices_matches_numpy_at_every_width(shape, pad):
     x = np.random.default_rng(0).standard_normal(shape)
     widths = [(0, 0)] * (len(shape) - len(pad) // 2) + [(pad[2 * k], pad[2 * k + 1]) for k in range(len(pad) // 2)][::-1]
     np.testing.assert_array_equal(F.pad(mg.tensor(x), pad, mode="reflect").numpy(), np.pad(x, widths, mode="reflect"))
+
+
+def test_nearest_upsampling_by_blocks_gathers_what_the_index_would():
+    """Integer factors go through a broadcast (gradient: block sums); it must pick the same
+    pixels as the index formula floor(i * H / H_out) that other sizes gather with."""
+    from minigen.nn.functional import upsample as U
+    x = np.random.default_rng(10).standard_normal((2, 3, 5, 7))
+    for size in ((10, 14), (15, 7), (5, 21), (20, 28)):
+        rows, cols = U._nearest_index(5, size[0], np), U._nearest_index(7, size[1], np)
+        assert U._repeats(rows, size[0] // 5) and U._repeats(cols, size[1] // 7)
+        np.testing.assert_array_equal(F.interpolate(mg.tensor(x), size=size).numpy(), x[:, :, rows][:, :, :, cols])
+    assert not U._repeats(U._nearest_index(5, 8, np), 1)  # 8 / 5: not whole blocks, gathered

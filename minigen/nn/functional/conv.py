@@ -209,10 +209,8 @@ def _conv_forward(p, x, w):
     by batch slice. Returns y and the list of the slices' cols (the weight gradient reuses them)."""
     xp = backend.get_array_module(x)
     o, cg, kh, kw = w.shape
-    n = x.shape[0]
-    ho, wo = (conv_output_size(s, k, st, pd, d) for s, k, st, pd, d in
-              zip(x.shape[2:], (kh, kw), p.stride, p.padding, p.dilation))
-    y = xp.empty((n, o, ho, wo), dtype=x.dtype)
+    n, _, ho, wo = y_shape = _conv_output_shape(p, x.shape, w.shape)
+    y = xp.empty(y_shape, dtype=x.dtype)
     batch_last = _columns_batch_last(xp, x.shape[1] * kh * kw, o)
     cols = []
     for sl in _batch_slices(n, _column_bytes(x.itemsize, x.shape[1] * kh * kw, ho, wo), xp):

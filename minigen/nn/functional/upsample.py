@@ -46,6 +46,13 @@ def _nearest_index(n_in, n_out, xp):
     return xp.minimum((xp.arange(n_out) * (n_in / n_out)).astype(np.int64), n_in - 1)
 
 
+def _repeats(index, s):
+    """Whether the nearest indices are each input pixel s times in a row, (0,..,0, 1,..,1, ...):
+    the block path then gathers exactly what the index would."""
+    xp = backend.get_array_module(index)
+    return s >= 1 and len(index) % s == 0 and bool((index == xp.arange(len(index)) // s).all())
+
+
 def _nearest_by_blocks(x, sh, sw):
     """Nearest upsampling by integer factors: y (N, C, H sH, W sW) = x broadcast over a
     (sH, sW) block per pixel; dx = the sum of dy over each block (BroadcastTo's backward)."""
@@ -128,7 +135,7 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
         if mode == "area":
             return _area(x, h_out, w_out)
         rows, cols = _nearest_index(h, h_out, xp), _nearest_index(w, w_out, xp)
-        if h_out % h == 0 and w_out % w == 0:
+        if _repeats(rows, h_out // h) and _repeats(cols, w_out // w):
             return _nearest_by_blocks(x, h_out // h, w_out // w)
         return x[:, :, rows][:, :, :, cols]
     if mode == "bicubic":
