@@ -160,6 +160,7 @@ ORACLES = {
     "max_pool2d k2 dilation 2": lambda x: pool_ref(x, 2, (1, 2), 0, 2, np.max),
     "avg_pool2d k2": lambda x: pool_ref(x, 2, 2, 0, 1, np.mean),
     "interpolate nearest x2": lambda x: x.repeat(2, axis=2).repeat(2, axis=3),
+    "interpolate nearest to (5, 7)": lambda x: x[:, :, [i * 3 // 5 for i in range(5)]][:, :, :, [j * 4 // 7 for j in range(7)]],
     "interpolate bilinear to (5, 3)": lambda x: bilinear_ref(x, 5, 3),
     "nll_loss": lambda x: -x[np.arange(4), [0, 2, 1, 2]].mean(),
     "batch_norm train (N, C, H, W)": batch_norm_ref, "batch_norm train (N, C)": batch_norm_ref,
